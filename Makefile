@@ -1,0 +1,150 @@
+# foobar - the one top-level GNU Makefile.
+#
+# Each folder's module.mk only appends to the lists below:
+#   LIB_SRCS                      sources of build/lib/libfoobar.a
+#   SBIN_PROGRAMS, BIN_PROGRAMS   programs; PROG_SRCS, PROG_PKGS per program
+#                                 (e.g. foobar-dns_SRCS, foobar-dns_PKGS)
+#   UNIT_TESTS                    Check programs; NAME_SRCS, NAME_PKGS
+#   FUZZERS                       libFuzzer targets; NAME_SRCS, NAME_PKGS,
+#                                 NAME_CORPUS (replayed by make check)
+#   ITESTS                        integration test scripts (need servers)
+#   INSTALL_TARGETS               extra install-* rules of a folder
+#
+# O=DIR puts every object and program under DIR (default build/), so that
+# a sanitizer build sits beside the normal one. WERROR= turns warnings
+# back into warnings (the package build does that).
+
+O ?= build
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+CLANG ?= clang
+WERROR ?= -Werror
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+ifeq ($(VERSION),)
+VERSION := 0.0.0
+endif
+SYSTEMD_UNIT_DIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+ALL_CPPFLAGS = -D_GNU_SOURCE -DFOOBAR_VERSION='"$(VERSION)"' -Ilib -Iinclude \
+	$(CPPFLAGS)
+ALL_CFLAGS = -std=gnu11 -fPIC $(WARNINGS) $(WERROR) $(CFLAGS)
+
+LIB_SRCS :=
+SBIN_PROGRAMS :=
+BIN_PROGRAMS :=
+UNIT_TESTS :=
+FUZZERS :=
+ITESTS :=
+INSTALL_TARGETS :=
+
+include lib/module.mk
+include $(sort $(filter-out lib/module.mk,$(wildcard */module.mk)))
+
+PROGRAMS := $(SBIN_PROGRAMS) $(BIN_PROGRAMS)
+LIBFOOBAR := $(O)/lib/libfoobar.a
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+pkgcflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1)))
+pkglibs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
+
+.PHONY: all check check-unit replay-fuzz fuzz sanitize install clean deb run \
+	system-check bench deps check-headers $(INSTALL_TARGETS)
+
+all: $(addprefix $(O)/bin/,$(PROGRAMS))
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(OBJ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBFOOBAR): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# $(1): output, $(2): sources, $(3): pkg-config packages, $(4): extra libs
+define link_template
+$(1): $(call obj,$(2)) $(LIBFOOBAR)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $(call obj,$(2)) $(LIBFOOBAR) \
+		$$(call pkglibs,$(3)) $(4)
+$(call obj,$(2)): OBJ_CFLAGS += $$(call pkgcflags,$(3))
+endef
+
+$(foreach p,$(PROGRAMS),$(eval $(call link_template,$(O)/bin/$(p),$($(p)_SRCS),inih $($(p)_PKGS))))
+$(foreach t,$(UNIT_TESTS),$(eval $(call link_template,$(O)/tests/$(t),$($(t)_SRCS),inih check $($(t)_PKGS))))
+$(foreach f,$(FUZZERS),$(eval $(call link_template,$(O)/tests/replay-$(f),tests/fuzz/replay.c $($(f)_SRCS),inih $($(f)_PKGS))))
+
+UNIT_BINS := $(addprefix $(O)/tests/,$(UNIT_TESTS))
+REPLAY_BINS := $(addprefix $(O)/tests/replay-,$(FUZZERS))
+
+# Hermetic tests only: what the package build runs.
+check-unit: $(UNIT_BINS) $(REPLAY_BINS)
+	@O=$(O) tests/run.sh $(foreach t,$(UNIT_TESTS),$(O)/tests/$(t)) \
+		$(foreach f,$(FUZZERS),"$(O)/tests/replay-$(f) $($(f)_CORPUS)")
+
+# Everything: unit tests, corpora, integration tests on real servers.
+# T=PATTERN runs only the tests whose name contains PATTERN.
+check: deps-check all $(UNIT_BINS) $(REPLAY_BINS)
+	@O=$(O) SRCDIR=$(CURDIR) T="$(T)" tests/run.sh \
+		$(foreach t,$(UNIT_TESTS),$(O)/tests/$(t)) \
+		$(foreach f,$(FUZZERS),"$(O)/tests/replay-$(f) $($(f)_CORPUS)") \
+		$(ITESTS)
+
+deps-check:
+	@sh tests/deps.sh check
+
+# libFuzzer builds: make fuzz, then build/fuzz/NAME CORPUS_DIR.
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz: $(addprefix $(O)/fuzz/,$(FUZZERS))
+define fuzz_template
+$(O)/fuzz/$(1): $($(1)_SRCS) $(LIB_SRCS)
+	@mkdir -p $$(@D)
+	$$(CLANG) $$(ALL_CPPFLAGS) -std=gnu11 $$(WARNINGS) $$(FUZZ_FLAGS) \
+		$$(call pkgcflags,inih $($(1)_PKGS)) -o $$@ $$^ \
+		$$(call pkglibs,inih $($(1)_PKGS))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_template,$(f))))
+
+sanitize:
+	$(MAKE) O=build/sanitize \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check-unit
+
+# Every header compiles on its own.
+check-headers:
+	@for h in $(wildcard lib/*.h */*.h include/foobar/*.h); do \
+		echo "#include \"$$h\"" | $(CC) $(ALL_CPPFLAGS) -I. $(ALL_CFLAGS) \
+			-fsyntax-only -x c - || exit 1; \
+	done; echo "headers OK"
+
+install: all $(INSTALL_TARGETS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	$(if $(SBIN_PROGRAMS),install -m 755 $(addprefix $(O)/bin/,$(SBIN_PROGRAMS)) $(DESTDIR)$(PREFIX)/sbin/)
+	$(if $(BIN_PROGRAMS),install -m 755 $(addprefix $(O)/bin/,$(BIN_PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/)
+
+deb:
+	sh tests/deps.sh system
+	tests/system/build-debs.sh
+
+system-check:
+	sh tests/deps.sh system
+	tests/system/run.sh
+
+run:
+	sh tests/deps.sh run
+	$(MAKE) all
+	tests/run-stack.sh $(O)
+
+bench:
+	sh tests/deps.sh bench
+	$(MAKE) all
+	bench/run.sh $(O)
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

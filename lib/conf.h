@@ -1,0 +1,68 @@
+/* conf.h - INI configuration files read with libinih, checked against a
+ * table of known keys per section. */
+#ifndef FOOBAR_CONF_H
+#define FOOBAR_CONF_H
+
+#include <stddef.h>
+
+enum conf_type {
+	CONF_STRING,   /* char *, malloc'd; a repeated key is an error */
+	CONF_LIST,     /* struct conf_list; the key may repeat */
+	CONF_INT,      /* long long within [min, max] */
+	CONF_SIZE,     /* long long bytes: "512", "64k", "1m", "2g" */
+	CONF_DURATION, /* long long milliseconds: "30" or "30s", "500ms", "5m", "1h" */
+	CONF_BOOL,     /* int: yes/no, on/off, true/false, 1/0 */
+	CONF_CUSTOM    /* parsed by conf_key.parse */
+};
+
+struct conf_list {
+	char **v;
+	size_t n;
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t offset;	     /* of the field in the section's struct */
+	long long min, max;  /* CONF_INT, CONF_SIZE, CONF_DURATION; both 0: any */
+	/* CONF_CUSTOM: parse value into field; 0, or -1 with a message. */
+	int (*parse)(void *field, const char *value, char *err, size_t errlen);
+};
+
+struct conf_section {
+	/* "server" matches [server]; with has_arg, "location" matches
+	 * [location /api/] and passes "/api/" to open(). */
+	const char *name;
+	int has_arg;
+	const struct conf_key *keys; /* ends with a { NULL } entry */
+	/* The struct that this section's keys fill: the same one each time
+	 * for a plain section, a new one per argument for has_arg. NULL with
+	 * a message in err to refuse the section. */
+	void *(*open)(void *ctx, const char *arg, char *err, size_t errlen);
+};
+
+/* Reads path. Returns 0, or -1 with "PATH:LINE: message" (or "PATH:
+ * message") in err. Unknown sections and keys, bad values and repeated
+ * single keys are errors. */
+int conf_load(const char *path, const struct conf_section *sections,
+    void *ctx, char *err, size_t errlen);
+
+/* Frees the CONF_STRING and CONF_LIST fields of obj named in keys. */
+void conf_free_fields(const struct conf_key *keys, void *obj);
+
+/* Appends a copy of s. Returns 0, or -1 when out of memory. */
+int conf_list_add(struct conf_list *l, const char *s);
+
+/* Frees every entry and empties the list. */
+void conf_list_free(struct conf_list *l);
+
+/* Value parsers, also for command lines. Each returns 0, or -1 with a
+ * message in err. */
+int conf_parse_int(const char *s, long long min, long long max,
+    long long *out, char *err, size_t errlen);
+int conf_parse_size(const char *s, long long *out, char *err, size_t errlen);
+int conf_parse_duration(const char *s, long long *ms, char *err,
+    size_t errlen);
+int conf_parse_bool(const char *s, int *out, char *err, size_t errlen);
+
+#endif

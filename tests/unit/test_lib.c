@@ -1,0 +1,247 @@
+/* test_lib.c - lib/: config loading, value parsers, log escaping. */
+#include <check.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+
+struct t_server {
+	char *root;
+	struct conf_list listen;
+	long long workers, max_body, timeout;
+	int flag;
+};
+
+struct t_loc {
+	char prefix[32];
+	struct conf_list pass;
+};
+
+struct t_ctx {
+	struct t_server server;
+	struct t_loc loc[4];
+	int nprefix;
+};
+
+static void *
+t_open_server(void *ctx, const char *arg, char *err, size_t errlen)
+{
+	return &((struct t_ctx *)ctx)->server;
+}
+
+static void *
+t_open_location(void *ctx, const char *arg, char *err, size_t errlen)
+{
+	struct t_ctx *c = ctx;
+
+	if (c->nprefix == 4) {
+		snprintf(err, errlen, "too many locations");
+		return NULL;
+	}
+	snprintf(c->loc[c->nprefix].prefix, 32, "%s", arg);
+	return &c->loc[c->nprefix++];
+}
+
+static const struct conf_key t_keys[] = {
+	{ "root", CONF_STRING, offsetof(struct t_server, root), 0, 0, NULL },
+	{ "listen", CONF_LIST, offsetof(struct t_server, listen), 0, 0, NULL },
+	{ "workers", CONF_INT, offsetof(struct t_server, workers), 1, 512,
+	    NULL },
+	{ "max_body", CONF_SIZE, offsetof(struct t_server, max_body), 0, 0,
+	    NULL },
+	{ "timeout", CONF_DURATION, offsetof(struct t_server, timeout), 0, 0,
+	    NULL },
+	{ "flag", CONF_BOOL, offsetof(struct t_server, flag), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct conf_key t_loc_keys[] = {
+	{ "pass", CONF_LIST, offsetof(struct t_loc, pass), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct conf_section t_sections[] = {
+	{ "server", 0, t_keys, t_open_server },
+	{ "location", 1, t_loc_keys, t_open_location },
+	{ NULL, 0, NULL, NULL }
+};
+
+static char t_path[64];
+
+/* Writes text to a temporary file and loads it; returns conf_load's. */
+static int
+t_load(const char *text, struct t_ctx *ctx, char *err, size_t errlen)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(t_path, "/tmp/test-conf-XXXXXX");
+	fd = mkstemp(t_path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	memset(ctx, 0, sizeof(*ctx));
+	return conf_load(t_path, t_sections, ctx, err, errlen);
+}
+
+static void
+t_done(struct t_ctx *ctx)
+{
+	int i;
+
+	conf_free_fields(t_keys, &ctx->server);
+	for (i = 0; i < ctx->nprefix; i++)
+		conf_free_fields(t_loc_keys, &ctx->loc[i]);
+	unlink(t_path);
+}
+
+START_TEST(conf_good)
+{
+	struct t_ctx c;
+	char err[512];
+
+	ck_assert_int_eq(t_load("; comment\n[server]\n"
+				"listen = 127.0.0.1:8080\n"
+				"listen = [::1]:8080 ; inline comment\n"
+				"root = /srv/www\nworkers = 4\nmax_body = 1m\n"
+				"timeout = 1500ms\nflag = on\n"
+				"[location /api/]\npass = a\npass = b\n"
+				"[location /cgi-bin/]\npass = c\n",
+			     &c, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(c.server.root, "/srv/www");
+	ck_assert_uint_eq(c.server.listen.n, 2);
+	ck_assert_str_eq(c.server.listen.v[1], "[::1]:8080");
+	ck_assert_int_eq(c.server.workers, 4);
+	ck_assert_int_eq(c.server.max_body, 1048576);
+	ck_assert_int_eq(c.server.timeout, 1500);
+	ck_assert_int_eq(c.server.flag, 1);
+	ck_assert_int_eq(c.nprefix, 2);
+	ck_assert_str_eq(c.loc[1].prefix, "/cgi-bin/");
+	ck_assert_uint_eq(c.loc[0].pass.n, 2);
+	ck_assert_str_eq(c.loc[0].pass.v[1], "b");
+	t_done(&c);
+}
+END_TEST
+
+/* Each bad file must name the file, the line and the problem. */
+START_TEST(conf_errors)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[server]\nroot = /a\nlistne = x\n",
+		    ":3: unknown key \"listne\" in [server]" },
+		{ "root = /a\n", ":1: key \"root\" outside a section" },
+		{ "[server]\n\n[srever]\nroot = /a\n",
+		    ":4: unknown section [srever]" },
+		{ "[server]\nworkers = 0\n", ":2: workers: 0 is out of range" },
+		{ "[server]\nworkers = four\n",
+		    ":2: workers: \"four\" is not a whole number" },
+		{ "[server]\nmax_body = 1q\n",
+		    ":2: max_body: \"1q\" is not a size" },
+		{ "[server]\nflag = maybe\n",
+		    ":2: flag: \"maybe\" is not yes or no" },
+		{ "[server]\nroot = /a\nroot = /b\n",
+		    ":3: key \"root\" repeated in [server]" },
+		{ "[location]\nx = 1\n",
+		    ":2: section [location] needs an argument" },
+		{ "[server]\nroot\n", ":2: syntax error" },
+		{ "[server]\ntimeout = -1\n",
+		    ":2: timeout: \"-1\" is not a duration" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct t_ctx c;
+		char err[512];
+
+		ck_assert_int_eq(t_load(cases[i].text, &c, err, sizeof(err)),
+		    -1);
+		ck_assert_msg(strncmp(err, t_path, strlen(t_path)) == 0,
+		    "error does not name the file: %s", err);
+		ck_assert_msg(strstr(err, cases[i].want) != NULL,
+		    "case %zu: got \"%s\", want \"%s\"", i, err,
+		    cases[i].want);
+		t_done(&c);
+	}
+}
+END_TEST
+
+START_TEST(conf_missing_file)
+{
+	char err[256];
+	struct t_ctx c = { 0 };
+
+	ck_assert_int_eq(conf_load("/nonexistent/x.conf", t_sections, &c, err,
+			     sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "/nonexistent/x.conf: No such file or directory");
+}
+END_TEST
+
+START_TEST(parse_values)
+{
+	long long v;
+	int b;
+	char err[128];
+
+	ck_assert_int_eq(conf_parse_size("64k", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 65536);
+	ck_assert_int_eq(conf_parse_size("2G", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 2147483648LL);
+	ck_assert_int_eq(conf_parse_size("", &v, err, sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_size("99999999999999999g", &v, err,
+			     sizeof(err)),
+	    -1);
+	ck_assert_int_eq(conf_parse_duration("30", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 30000);
+	ck_assert_int_eq(conf_parse_duration("2m", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 120000);
+	ck_assert_int_eq(conf_parse_bool("Yes", &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b, 1);
+	ck_assert_int_eq(conf_parse_bool("off", &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b, 0);
+	ck_assert_int_eq(conf_parse_int("12x", 0, 0, &v, err, sizeof(err)),
+	    -1);
+}
+END_TEST
+
+START_TEST(escape)
+{
+	char out[64];
+
+	ck_assert_uint_eq(log_escape(out, sizeof(out), "a\nb\"c\\\x7f", 7),
+	    19);
+	ck_assert_str_eq(out, "a\\x0ab\\x22c\\x5c\\x7f");
+	/* Truncates at a whole escape, always terminated. */
+	ck_assert_uint_eq(log_escape(out, 6, "ab\x01", 3), 2);
+	ck_assert_str_eq(out, "ab");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("lib");
+	TCase *tc = tcase_create("lib");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, conf_good);
+	tcase_add_test(tc, conf_errors);
+	tcase_add_test(tc, conf_missing_file);
+	tcase_add_test(tc, parse_values);
+	tcase_add_test(tc, escape);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -101,8 +101,8 @@ deps-check:
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz: $(addprefix $(O)/fuzz/,$(FUZZERS))
 define fuzz_template
-# lib/db.c needs the MySQL client library, which no fuzz target uses.
-$(O)/fuzz/$(1): $($(1)_SRCS) $(filter-out lib/db.c,$(LIB_SRCS))
+# lib/db.c and lib/sd.c need MySQL and libsystemd, which no fuzz target uses.
+$(O)/fuzz/$(1): $($(1)_SRCS) $(filter-out lib/db.c lib/sd.c,$(LIB_SRCS))
 	@mkdir -p $$(@D)
 	$$(CLANG) $$(ALL_CPPFLAGS) -std=gnu11 $$(WARNINGS) $$(FUZZ_FLAGS) \
 		$$(call pkgcflags,inih $($(1)_PKGS)) -o $$@ $$^ \

@@ -1,3 +1,21 @@
 # dbmigrate: foobar-dbmigrate, schema migrations (PRODUCT.md §7).
 LIB_SRCS += lib/db.c
 $(O)/obj/lib/db.o: OBJ_CFLAGS += $(call pkgcflags,mysqlclient)
+
+BIN_PROGRAMS += foobar-dbmigrate
+foobar-dbmigrate_SRCS = dbmigrate/main.c dbmigrate/cmd.c \
+	dbmigrate/history.c dbmigrate/mdir.c dbmigrate/provision.c \
+	dbmigrate/sqlsplit.c dbmigrate/sha256.c
+foobar-dbmigrate_PKGS = mysqlclient
+
+INSTALL_TARGETS += install-dbmigrate
+install-dbmigrate: $(O)/bin/foobar-dbmigrate
+	install -d $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 755 $(O)/bin/foobar-dbmigrate $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 dbmigrate/foobar-dbmigrate.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 etc/db.cnf $(DESTDIR)$(SYSCONFDIR)/foobar/db.cnf
+	install -m 644 etc/systemd/foobar-dbmigrate.service \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/

@@ -43,7 +43,7 @@ mdir_parse_name(const char *file, uint64_t *version, const char **name,
 		return -1;
 	}
 	for (; i < end && file[i] >= '0' && file[i] <= '9'; i++) {
-		if (v > (UINT64_MAX - 9) / 10) {
+		if (v > (UINT64_MAX - (uint64_t)(file[i] - '0')) / 10) {
 			snprintf(err, errlen, "%s: version too large", file);
 			return -1;
 		}

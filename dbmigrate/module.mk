@@ -8,6 +8,15 @@ foobar-dbmigrate_SRCS = dbmigrate/main.c dbmigrate/cmd.c \
 	dbmigrate/sqlsplit.c dbmigrate/sha256.c
 foobar-dbmigrate_PKGS = mysqlclient
 
+UNIT_TESTS += test-dbmigrate
+test-dbmigrate_SRCS = tests/unit/test_dbmigrate.c dbmigrate/sqlsplit.c \
+	dbmigrate/sha256.c dbmigrate/mdir.c
+
+FUZZERS += fuzz-sqlsplit
+fuzz-sqlsplit_SRCS = tests/fuzz/fuzz_sqlsplit.c dbmigrate/sqlsplit.c
+fuzz-sqlsplit_CORPUS = tests/fuzz/corpus/sqlsplit
+
+
 INSTALL_TARGETS += install-dbmigrate
 install-dbmigrate: $(O)/bin/foobar-dbmigrate
 	install -d $(DESTDIR)$(PREFIX)/bin \

@@ -23,6 +23,9 @@ struct split {
 	size_t errlen;
 };
 
+static int split_error(struct split *s, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 split_error(struct split *s, unsigned line, const char *fmt, ...)
 {

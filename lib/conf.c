@@ -339,6 +339,62 @@ conf_handler(void *user, const char *section, const char *name,
 	return conf_fail(st, "unknown key \"%s\" in [%s]", name, section);
 }
 
+/* conf_key_line: inih does not pass line numbers to handlers (it is built
+ * without INI_HANDLER_LINENO), so the reader counts the newlines. */
+struct conf_line_state {
+	FILE *f;
+	int line;	/* the physical line being handed to inih */
+	int next;	/* the line after the last newline read */
+	const char *section, *key;
+	size_t nth;
+	int found;
+};
+
+static char *
+conf_line_reader(char *str, int num, void *stream)
+{
+	struct conf_line_state *st = stream;
+	char *r = fgets(str, num, st->f);
+
+	st->line = st->next;
+	if (r != NULL && strchr(r, '\n') != NULL)
+		st->next++;
+	return r;
+}
+
+static int
+conf_line_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_line_state *st = user;
+
+	if (st->found || name == NULL || strcmp(section, st->section) != 0 ||
+	    strcmp(name, st->key) != 0)
+		return 1;
+	if (st->nth-- == 0)
+		st->found = st->line;
+	return 1;
+}
+
+int
+conf_key_line(const char *path, const char *section, const char *key,
+    size_t nth)
+{
+	struct conf_line_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.f = fopen(path, "r");
+	if (st.f == NULL)
+		return 0;
+	st.next = 1;
+	st.section = section;
+	st.key = key;
+	st.nth = nth;
+	ini_parse_stream(conf_line_reader, &st, conf_line_handler, &st);
+	fclose(st.f);
+	return st.found;
+}
+
 int
 conf_load(const char *path, const struct conf_section *sections, void *ctx,
     char *err, size_t errlen)

@@ -47,6 +47,13 @@ struct conf_section {
 int conf_load(const char *path, const struct conf_section *sections,
     void *ctx, char *err, size_t errlen);
 
+/* Finds where the nth value (from 0) of key in section [section] sits in
+ * path, counting repeated keys and continuation lines as conf_load does,
+ * so that a value refused after loading can be reported as PATH:LINE.
+ * Returns the line number, or 0 when not found or unreadable. */
+int conf_key_line(const char *path, const char *section, const char *key,
+    size_t nth);
+
 /* Frees the CONF_STRING and CONF_LIST fields of obj named in keys. */
 void conf_free_fields(const struct conf_key *keys, void *obj);
 

@@ -1,0 +1,229 @@
+/* config.c - webd.conf: [server] and [location PREFIX] sections. */
+#include "webd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sd.h"
+
+static const struct conf_key config_server_keys[] = {
+	{ "listen", CONF_LIST, offsetof(struct webd_config, listen), 0, 0,
+	    NULL },
+	{ "root", CONF_STRING, offsetof(struct webd_config, root), 0, 0,
+	    NULL },
+	{ "index", CONF_STRING, offsetof(struct webd_config, index), 0, 0,
+	    NULL },
+	{ "access_log", CONF_STRING, offsetof(struct webd_config, access_log),
+	    0, 0, NULL },
+	{ "max_body", CONF_SIZE, offsetof(struct webd_config, max_body), 0,
+	    0, NULL },
+	{ "header_timeout", CONF_DURATION,
+	    offsetof(struct webd_config, header_timeout), 100, 3600000,
+	    NULL },
+	{ "keepalive_timeout", CONF_DURATION,
+	    offsetof(struct webd_config, keepalive_timeout), 1000, 3600000,
+	    NULL },
+	{ "max_connections", CONF_INT,
+	    offsetof(struct webd_config, max_connections), 1, 1000000, NULL },
+	{ "max_connections_per_ip", CONF_INT,
+	    offsetof(struct webd_config, max_connections_per_ip), 0, 1000000,
+	    NULL },
+	{ "max_header_size", CONF_SIZE,
+	    offsetof(struct webd_config, max_header_size), 1024, 1048576,
+	    NULL },
+	{ "threads", CONF_INT, offsetof(struct webd_config, threads), 0, 256,
+	    NULL },
+	{ "cache_size", CONF_SIZE, offsetof(struct webd_config, cache_size),
+	    0, 0, NULL },
+	{ "cache_max_file", CONF_SIZE,
+	    offsetof(struct webd_config, cache_max_file), 0, 0, NULL },
+	{ "drain_timeout", CONF_DURATION,
+	    offsetof(struct webd_config, drain_timeout), 0, 3600000, NULL },
+	{ "gzip_static", CONF_BOOL, offsetof(struct webd_config, gzip_static),
+	    0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct conf_key config_location_keys[] = {
+	{ "fastcgi_pass", CONF_LIST,
+	    offsetof(struct webd_location, fastcgi_pass), 0, 0, NULL },
+	{ "fastcgi_connect_timeout", CONF_DURATION,
+	    offsetof(struct webd_location, connect_timeout), 1, 3600000,
+	    NULL },
+	{ "fastcgi_read_timeout", CONF_DURATION,
+	    offsetof(struct webd_location, read_timeout), 1, 3600000, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void *
+config_open_server(void *ctx, const char *arg, char *err, size_t errlen)
+{
+	return ctx;
+}
+
+static void *
+config_open_location(void *ctx, const char *arg, char *err, size_t errlen)
+{
+	struct webd_config *cf = ctx;
+	struct webd_location *loc, **v;
+	size_t i;
+
+	if (arg[0] != '/') {
+		snprintf(err, errlen, "a location prefix starts with /");
+		return NULL;
+	}
+	for (i = 0; i < cf->nlocations; i++) {
+		if (strcmp(cf->locations[i]->prefix, arg) == 0) {
+			snprintf(err, errlen, "location %s repeated", arg);
+			return NULL;
+		}
+	}
+	v = realloc(cf->locations, (cf->nlocations + 1) * sizeof(*v));
+	if (v == NULL)
+		goto oom;
+	cf->locations = v;
+	loc = calloc(1, sizeof(*loc));
+	if (loc == NULL || (loc->prefix = strdup(arg)) == NULL) {
+		free(loc);
+		goto oom;
+	}
+	loc->connect_timeout = 5000;
+	loc->read_timeout = 60000;
+	cf->locations[cf->nlocations++] = loc;
+	return loc;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+static const struct conf_section config_sections[] = {
+	{ "server", 0, config_server_keys, config_open_server },
+	{ "location", 1, config_location_keys, config_open_location },
+	{ NULL, 0, NULL, NULL }
+};
+
+void
+config_free(struct webd_config *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < cf->nlocations; i++) {
+		conf_free_fields(config_location_keys, cf->locations[i]);
+		free(cf->locations[i]->prefix);
+		free(cf->locations[i]);
+	}
+	free(cf->locations);
+	conf_free_fields(config_server_keys, cf);
+	free(cf->path);
+	free(cf);
+}
+
+static int
+config_default(char **field, const char *value)
+{
+	if (*field == NULL && (*field = strdup(value)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Checks what the key table cannot. 0, or -1 with a message. */
+static int
+config_check(struct webd_config *cf, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char msg[256];
+	size_t i, j;
+
+	for (i = 0; i < cf->listen.n; i++) {
+		if (sdsock_parse(cf->listen.v[i], &ss, &len, msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s: listen: %s", cf->path, msg);
+			return -1;
+		}
+	}
+	if (cf->root[0] != '/') {
+		snprintf(err, errlen, "%s: root: \"%s\" is not an absolute path",
+		    cf->path, cf->root);
+		return -1;
+	}
+	if (cf->index[0] == '\0' || strchr(cf->index, '/') != NULL) {
+		snprintf(err, errlen, "%s: index: \"%s\" is not a file name",
+		    cf->path, cf->index);
+		return -1;
+	}
+	for (i = 0; i < cf->nlocations; i++) {
+		struct webd_location *loc = cf->locations[i];
+
+		for (j = 0; j < loc->fastcgi_pass.n; j++) {
+			if (sdsock_parse(loc->fastcgi_pass.v[j], &ss, &len,
+			    msg, sizeof(msg)) == -1) {
+				snprintf(err, errlen,
+				    "%s: [location %s] fastcgi_pass: %s",
+				    cf->path, loc->prefix, msg);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct webd_config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct webd_config *cf = calloc(1, sizeof(*cf));
+
+	if (cf == NULL || (cf->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(cf);
+		return NULL;
+	}
+	cf->max_body = 1024 * 1024;
+	cf->header_timeout = 10000;
+	cf->keepalive_timeout = 30000;
+	cf->max_connections = 10000;
+	cf->max_connections_per_ip = 256;
+	cf->max_header_size = 8192;
+	cf->cache_size = 64LL * 1024 * 1024;
+	cf->cache_max_file = 256 * 1024;
+	cf->drain_timeout = 30000;
+	cf->gzip_static = 1;
+	if (conf_load(path, config_sections, cf, err, errlen) == -1)
+		goto fail;
+	if (config_default(&cf->root, "/usr/share/foobar/www") == -1 ||
+	    config_default(&cf->index, "index.html") == -1 ||
+	    config_default(&cf->access_log, "stderr") == -1 ||
+	    (cf->listen.n == 0 &&
+	    conf_list_add(&cf->listen, "127.0.0.1:8080") == -1)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (config_check(cf, err, errlen) == -1)
+		goto fail;
+	return cf;
+fail:
+	config_free(cf);
+	return NULL;
+}
+
+const struct webd_location *
+config_route(const struct webd_config *cf, const char *path)
+{
+	const struct webd_location *best = NULL;
+	size_t i, bestlen = 0;
+
+	for (i = 0; i < cf->nlocations; i++) {
+		const char *p = cf->locations[i]->prefix;
+		size_t n = strlen(p);
+
+		if (n > bestlen && strncmp(path, p, n) == 0) {
+			best = cf->locations[i];
+			bestlen = n;
+		}
+	}
+	return best;
+}

@@ -1,0 +1,880 @@
+/* http.c - the HTTP side on libmicrohttpd: daemons, connection limits and
+ * deadlines, routing, static files. The only file of webd that includes
+ * <microhttpd.h>. */
+#include "webd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Bytes of a too large body read and dropped before the 413 is sent; a
+ * client sending more loses the connection instead. */
+#define HTTP_DISCARD_MAX (1024 * 1024)
+
+/* One client connection (MHD's socket context). */
+struct conn {
+	struct server *srv;
+	int fd;
+	long long deadline;	/* monotonic ms; 0: none (atomic) */
+	int idle;		/* between two requests (atomic) */
+	char addr[INET6_ADDRSTRLEN];
+	struct conn *prev, *next;
+};
+
+/* One request (MHD's request context, made by the URI log callback). */
+struct req {
+	struct conn *conn;
+	char *uri;		/* the raw request target */
+	char method[16];
+	char version[12];
+	int started;
+	int status;
+	unsigned long long bytes;
+	long long body;		/* request body bytes received */
+	int too_big;
+};
+
+struct server {
+	struct webd_config *cf;
+	struct accesslog *al;
+	struct cache *cache;
+	int rootfd;
+	char rootpath[PATH_MAX];
+	struct MHD_Daemon **d;
+	size_t nd;
+	pthread_mutex_t lock;	/* conns */
+	struct conn *conns;
+	unsigned nconns;	/* atomic */
+	int draining;		/* atomic */
+	int close_idle;		/* atomic */
+	int quiesced;
+};
+
+/* What is sent for a file. */
+struct http_file {
+	const char *type;
+	char etag[64];
+	time_t mtime;
+	long long size;
+	int gz;
+	int vary;
+};
+
+static unsigned long long http_requests;
+
+static long long
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+unsigned long long
+server_requests_total(void)
+{
+	return __atomic_load_n(&http_requests, __ATOMIC_RELAXED);
+}
+
+/* --- connections, deadlines, the access log --- */
+
+static void
+http_set_deadline(struct conn *cn, long long deadline)
+{
+	__atomic_store_n(&cn->deadline, deadline, __ATOMIC_RELAXED);
+}
+
+static void
+http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *s = cls;
+	struct conn *cn = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		cn = calloc(1, sizeof(*cn));
+		if (cn == NULL)
+			return;
+		cn->srv = s;
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->fd = ci != NULL ? ci->connect_fd : -1;
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				    (const void *)sa)->sin_addr, cn->addr,
+				    sizeof(cn->addr));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct
+				    sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				    cn->addr, sizeof(cn->addr));
+		}
+		if (cn->addr[0] == '\0')
+			snprintf(cn->addr, sizeof(cn->addr), "unix");
+		cn->deadline = http_now_ms() + s->cf->header_timeout;
+		pthread_mutex_lock(&s->lock);
+		cn->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = cn;
+		s->conns = cn;
+		s->nconns++;
+		pthread_mutex_unlock(&s->lock);
+		*socket_context = cn;
+		return;
+	}
+	if (cn == NULL)
+		return;
+	/* Closed: MHD closes the fd only after this returns. */
+	pthread_mutex_lock(&s->lock);
+	if (cn->prev != NULL)
+		cn->prev->next = cn->next;
+	else
+		s->conns = cn->next;
+	if (cn->next != NULL)
+		cn->next->prev = cn->prev;
+	s->nconns--;
+	pthread_mutex_unlock(&s->lock);
+	free(cn);
+	*socket_context = NULL;
+}
+
+static void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct req *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->uri = strdup(uri);
+	if (r->uri == NULL) {
+		free(r);
+		return NULL;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->conn = ci != NULL ? ci->socket_context : NULL;
+	if (r->conn != NULL) {
+		long long dl = http_now_ms() + s->cf->header_timeout;
+		long long cur = __atomic_load_n(&r->conn->deadline,
+		    __ATOMIC_RELAXED);
+
+		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
+		if (cur == 0 || dl < cur)
+			http_set_deadline(r->conn, dl);
+	}
+	return r;
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct req *r = *req_cls;
+
+	if (r == NULL)
+		return;
+	if (r->status != 0) {
+		__atomic_add_fetch(&http_requests, 1, __ATOMIC_RELAXED);
+		if (accesslog_enabled(s->al)) {
+			struct accesslog_entry e = {
+				.addr = r->conn ? r->conn->addr : NULL,
+				.when = time(NULL),
+				.method = r->method,
+				.uri = r->uri,
+				.version = r->version,
+				.status = r->status,
+				.bytes = r->bytes,
+				.referer = MHD_lookup_connection_value(c,
+				    MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER),
+				.user_agent = MHD_lookup_connection_value(c,
+				    MHD_HEADER_KIND,
+				    MHD_HTTP_HEADER_USER_AGENT),
+			};
+			accesslog_write(s->al, &e);
+		}
+	}
+	if (r->conn != NULL) {
+		http_set_deadline(r->conn,
+		    http_now_ms() + s->cf->keepalive_timeout);
+		__atomic_store_n(&r->conn->idle, 1, __ATOMIC_RELAXED);
+	}
+	free(r->uri);
+	free(r);
+	*req_cls = NULL;
+}
+
+void
+server_sweep(struct server *s)
+{
+	long long now = http_now_ms();
+	int close_idle = __atomic_load_n(&s->close_idle, __ATOMIC_RELAXED);
+	struct conn *cn;
+
+	pthread_mutex_lock(&s->lock);
+	for (cn = s->conns; cn != NULL; cn = cn->next) {
+		long long dl = __atomic_load_n(&cn->deadline,
+		    __ATOMIC_RELAXED);
+		int idle = __atomic_load_n(&cn->idle, __ATOMIC_RELAXED);
+
+		if (cn->fd < 0 || ((dl == 0 || now < dl) &&
+		    !(close_idle && idle)))
+			continue;
+		if (dl != 0 && now >= dl && !idle)
+			log_info("%s: request header deadline passed, "
+			    "closing", cn->addr);
+		shutdown(cn->fd, SHUT_RDWR);
+		http_set_deadline(cn, 0);
+		__atomic_store_n(&cn->idle, 0, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+unsigned
+server_connections(struct server *s)
+{
+	return __atomic_load_n(&s->nconns, __ATOMIC_RELAXED);
+}
+
+/* --- responses --- */
+
+static enum MHD_Result
+http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
+    unsigned status, struct MHD_Response *resp, unsigned long long bytes,
+    int fresh)
+{
+	enum MHD_Result rc;
+
+	if (fresh && __atomic_load_n(&s->draining, __ATOMIC_RELAXED))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	r->status = (int)status;
+	r->bytes = strcmp(r->method, "HEAD") == 0 || status == 304 ? 0 :
+	    bytes;
+	rc = MHD_queue_response(c, status, resp);
+	if (fresh)
+		MHD_destroy_response(resp);
+	return rc;
+}
+
+static const char *
+http_reason(unsigned status)
+{
+	const char *s = MHD_get_reason_phrase_for(status);
+
+	return s != NULL && *s != '\0' ? s : "Error";
+}
+
+/* An error page; close asks for the connection to be closed after it. */
+static enum MHD_Result
+http_error(struct server *s, struct MHD_Connection *c, struct req *r,
+    unsigned status, int close)
+{
+	struct MHD_Response *resp;
+	char body[128];
+	int n;
+
+	n = snprintf(body, sizeof(body), "<html><body><h1>%u %s</h1>"
+	    "</body></html>\n", status, http_reason(status));
+	resp = MHD_create_response_from_buffer((size_t)n, body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/html; charset=utf-8");
+	if (status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
+	if (close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	return http_queue(s, c, r, status, resp, (unsigned long long)n, 1);
+}
+
+static void
+http_file_headers(struct MHD_Response *resp, const struct http_file *f)
+{
+	char date[32];
+
+	cond_date_format(date, sizeof(date), f->mtime);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	if (f->vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+		    "Accept-Encoding");
+}
+
+/* Headers of a response with the file's content (200 or 206). */
+static void
+http_content_headers(struct MHD_Response *resp, const struct http_file *f)
+{
+	http_file_headers(resp, f);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	if (f->gz)
+		MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+}
+
+static const char *
+http_header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* 304/412 answers, or 0 to go on. */
+static enum MHD_Result
+http_conditional(struct server *s, struct MHD_Connection *c, struct req *r,
+    const struct http_file *f, int *done)
+{
+	struct cond_req cr;
+	struct MHD_Response *resp;
+	int v;
+
+	*done = 0;
+	cr.if_match = http_header(c, MHD_HTTP_HEADER_IF_MATCH);
+	cr.if_none_match = http_header(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	cr.if_modified_since = http_header(c,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	cr.if_unmodified_since = http_header(c,
+	    MHD_HTTP_HEADER_IF_UNMODIFIED_SINCE);
+	if (cr.if_match == NULL && cr.if_none_match == NULL &&
+	    cr.if_modified_since == NULL && cr.if_unmodified_since == NULL)
+		return MHD_YES;
+	cr.get_or_head = 1;
+	v = cond_evaluate(&cr, f->etag, f->mtime);
+	if (v == COND_PROCEED)
+		return MHD_YES;
+	*done = 1;
+	if (v == COND_FAILED)
+		return http_error(s, c, r, 412, 0);
+	resp = MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	http_file_headers(resp, f);
+	return http_queue(s, c, r, 304, resp, 0, 1);
+}
+
+/* Answers for a file whose content is in data (cached, shared response
+ * full) or behind fd (which this takes over). */
+static enum MHD_Result
+http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
+    const struct http_file *f, struct MHD_Response *full,
+    const unsigned char *data, int fd)
+{
+	struct MHD_Response *resp;
+	const char *range;
+	long long first, last;
+	enum MHD_Result rc;
+	char cr[96];
+	int done, v;
+
+	rc = http_conditional(s, c, r, f, &done);
+	if (done || rc == MHD_NO)
+		goto out;
+	range = strcmp(r->method, "GET") == 0 ?
+	    http_header(c, MHD_HTTP_HEADER_RANGE) : NULL;
+	if (range != NULL && cond_range_applies(http_header(c,
+	    MHD_HTTP_HEADER_IF_RANGE), f->etag, f->mtime)) {
+		v = range_parse(range, strlen(range), f->size, &first, &last);
+		if (v == RANGE_UNSATISFIABLE) {
+			resp = MHD_create_response_from_buffer(0, NULL,
+			    MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				goto fail;
+			snprintf(cr, sizeof(cr), "bytes */%lld", f->size);
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+			rc = http_queue(s, c, r, 416, resp, 0, 1);
+			goto out;
+		}
+		if (v == RANGE_OK) {
+			size_t len = (size_t)(last - first + 1);
+
+			if (data != NULL)
+				resp = MHD_create_response_from_buffer(len,
+				    (void *)(uintptr_t)(data + first),
+				    MHD_RESPMEM_MUST_COPY);
+			else
+				resp = MHD_create_response_from_fd_at_offset64(
+				    len, fd, (uint64_t)first);
+			if (resp == NULL)
+				goto fail;
+			fd = -1;
+			http_content_headers(resp, f);
+			snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", first,
+			    last, f->size);
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+			rc = http_queue(s, c, r, 206, resp, len, 1);
+			goto out;
+		}
+	}
+	if (full != NULL) {
+		rc = http_queue(s, c, r, 200, full, (unsigned long long)f->size,
+		    0);
+		goto out;
+	}
+	resp = MHD_create_response_from_fd((uint64_t)f->size, fd);
+	if (resp == NULL)
+		goto fail;
+	fd = -1;
+	http_content_headers(resp, f);
+	rc = http_queue(s, c, r, 200, resp, (unsigned long long)f->size, 1);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+fail:
+	rc = http_error(s, c, r, 500, 0);
+	goto out;
+}
+
+static void
+http_resp_free(void *p)
+{
+	MHD_destroy_response(p);
+}
+
+/* Reads a small file whole; the response made from it is queued and, when
+ * the cache takes it, kept for the next requests. */
+static enum MHD_Result
+http_answer_cacheable(struct server *s, struct MHD_Connection *c,
+    struct req *r, const struct http_file *f, const char *key,
+    const struct stat *st, int fd)
+{
+	struct cache_entry *e;
+	struct MHD_Response *resp;
+	unsigned char *buf;
+	size_t got = 0;
+	enum MHD_Result rc;
+
+	buf = malloc((size_t)f->size + 1);
+	if (buf == NULL)
+		return http_answer(s, c, r, f, NULL, NULL, fd);
+	while (got < (size_t)f->size) {
+		ssize_t n = pread(fd, buf + got, (size_t)f->size - got,
+		    (off_t)got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)f->size) {	/* changed under us */
+		free(buf);
+		return http_answer(s, c, r, f, NULL, NULL, fd);
+	}
+	close(fd);
+	resp = MHD_create_response_from_buffer_with_free_callback(got, buf,
+	    free);
+	if (resp == NULL) {
+		free(buf);
+		return http_error(s, c, r, 500, 0);
+	}
+	http_content_headers(resp, f);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL || (e->key = strdup(key)) == NULL) {
+		free(e);
+		rc = http_answer(s, c, r, f, resp, buf, -1);
+		MHD_destroy_response(resp);
+		return rc;
+	}
+	e->gz = f->gz;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+	snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
+	e->data = buf;
+	e->resp = resp;
+	rc = http_answer(s, c, r, f, resp, buf, -1);
+	cache_insert(s->cache, e);	/* takes our reference to resp */
+	return rc;
+}
+
+/* The file to send for rel: the index of a directory, the .gz variant. */
+static enum MHD_Result
+http_static(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *rel, int dir)
+{
+	char path[WEBD_PATH_MAX + 32], gzpath[WEBD_PATH_MAX + 40];
+	struct http_file f;
+	struct stat st, gst;
+	const char *send;
+	int fd, status, cacheable;
+
+	if (fstatat(s->rootfd, rel[0] ? rel : ".", &st, 0) == -1)
+		return http_error(s, c, r, errno == EACCES ? 403 : 404, 0);
+	if (S_ISDIR(st.st_mode)) {
+		if (!dir) {
+			struct MHD_Response *resp;
+			const char *q = strchr(r->uri, '?');
+			char loc[WEBD_PATH_MAX * 3 + 64];
+			size_t n;
+
+			loc[0] = '/';
+			n = 1 + path_encode(loc + 1, sizeof(loc) - 2, rel);
+			if (n > 1)
+				loc[n++] = '/';
+			loc[n] = '\0';
+			if (q != NULL && strlen(q) + n < sizeof(loc) &&
+			    strpbrk(q, "\r\n\t ") == NULL)
+				strcat(loc, q);
+			resp = MHD_create_response_from_buffer(0, NULL,
+			    MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_LOCATION, loc);
+			return http_queue(s, c, r, 301, resp, 0, 1);
+		}
+		snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "",
+		    s->cf->index);
+		if (fstatat(s->rootfd, path, &st, 0) == -1)
+			return http_error(s, c, r, 404, 0);
+	} else {
+		if (dir)
+			return http_error(s, c, r, 404, 0);
+		snprintf(path, sizeof(path), "%s", rel);
+	}
+	if (!S_ISREG(st.st_mode))
+		return http_error(s, c, r, 404, 0);
+	memset(&f, 0, sizeof(f));
+	f.type = mime_type(path);
+	send = path;
+	if (s->cf->gzip_static) {
+		snprintf(gzpath, sizeof(gzpath), "%s.gz", path);
+		if (file_accepts_gzip(http_header(c,
+		    MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
+		    fstatat(s->rootfd, gzpath, &gst, 0) == 0 &&
+		    S_ISREG(gst.st_mode)) {
+			f.gz = 1;
+			f.vary = 1;
+			st = gst;
+			send = gzpath;
+		}
+	}
+	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
+	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	if (cacheable) {
+		const struct cache_entry *e;
+
+		cache_rdlock(s->cache);
+		e = cache_find(s->cache, path, f.gz, &st);
+		if (e != NULL) {
+			enum MHD_Result rc;
+
+			snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
+			f.mtime = e->mtime.tv_sec;
+			f.size = e->size;
+			rc = http_answer(s, c, r, &f, e->resp, e->data, -1);
+			cache_unlock(s->cache);
+			return rc;
+		}
+		cache_unlock(s->cache);
+	}
+	fd = file_open(s->rootfd, s->rootpath, send, &status);
+	if (fd == -1)
+		return http_error(s, c, r, (unsigned)status, 0);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return http_error(s, c, r, 404, 0);
+	}
+	if (!f.gz && s->cf->gzip_static &&
+	    fstatat(s->rootfd, gzpath, &gst, 0) == 0 && S_ISREG(gst.st_mode))
+		f.vary = 1;
+	file_etag(f.etag, sizeof(f.etag), &st);
+	f.mtime = st.st_mtim.tv_sec;
+	f.size = st.st_size;
+	if (cacheable && st.st_size <= s->cf->cache_max_file)
+		return http_answer_cacheable(s, c, r, &f, path, &st, fd);
+	return http_answer(s, c, r, &f, NULL, NULL, fd);
+}
+
+/* --- routing --- */
+
+static enum MHD_Result
+http_route(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+	char rel[WEBD_PATH_MAX], abs[WEBD_PATH_MAX + 2];
+	const struct webd_location *loc;
+	const char *q, *err;
+	int dir;
+
+	q = strchr(r->uri, '?');
+	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
+	    rel, sizeof(rel), &dir, &err) == -1)
+		return http_error(s, c, r, 400, 0);
+	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
+	loc = config_route(s->cf, abs);
+	if (loc != NULL && loc->fastcgi_pass.n > 0) {
+		log_err("%s: FastCGI forwarding is not available yet",
+		    loc->prefix);
+		return http_error(s, c, r, 502, 0);
+	}
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+		return http_error(s, c, r, 405, 0);
+	return http_static(s, c, r, rel, dir);
+}
+
+/* First call: the header is complete. Refuses bodies that are too large
+ * or framed in ways we do not read. */
+static enum MHD_Result
+http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *method, const char *version)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *te, *cl;
+
+	r->started = 1;
+	if (r->conn != NULL)
+		http_set_deadline(r->conn, 0);
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->version, sizeof(r->version), "%s", version);
+	/* MHD refuses what does not fit its memory pool (twice the limit);
+	 * this makes the limit exact. */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci != NULL && ci->header_size > (size_t)s->cf->max_header_size)
+		return http_error(s, c, r, 431, 1);
+	te = http_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	cl = http_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (te != NULL && strcasecmp(te, "chunked") != 0)
+		return http_error(s, c, r, 501, 1);
+	if (te != NULL && cl != NULL)
+		return http_error(s, c, r, 400, 1);
+	if (cl != NULL) {
+		char *end;
+		long long n;
+
+		errno = 0;
+		n = strtoll(cl, &end, 10);
+		if (errno != 0 || end == cl || *end != '\0' || n < 0)
+			return http_error(s, c, r, 400, 1);
+		if (n > s->cf->max_body)
+			return http_error(s, c, r, 413, 1);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+http_handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct server *s = cls;
+	struct req *r = *req_cls;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (!r->started)
+		return http_begin(s, c, r, method, version);
+	if (*upload_data_size > 0) {
+		r->body += (long long)*upload_data_size;
+		*upload_data_size = 0;
+		if (r->body > s->cf->max_body) {
+			r->too_big = 1;
+			if (r->body > s->cf->max_body + HTTP_DISCARD_MAX)
+				return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	if (r->status != 0)
+		return MHD_YES;
+	if (r->too_big)
+		return http_error(s, c, r, 413, 1);
+	return http_route(s, c, r);
+}
+
+/* The path is decoded once, by path_normalize(): MHD must not. */
+static size_t
+http_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		msg[--n] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+/* --- servers --- */
+
+int
+server_check_root(const struct webd_config *cf, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(cf->root, &st) == -1) {
+		snprintf(err, errlen, "%s: root %s: %s", cf->path, cf->root,
+		    strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: root %s: not a directory",
+		    cf->path, cf->root);
+		return 0;
+	}
+	return 1;
+}
+
+static struct MHD_Daemon *
+server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
+{
+	struct webd_config *cf = s->cf;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	size_t mem = (size_t)cf->max_header_size * 2;
+
+	if (mem < 8192)
+		mem = 8192;
+	return MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cf->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)((cf->keepalive_timeout + 999) / 1000),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_notify, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+	    MHD_OPTION_END);
+}
+
+struct server *
+server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
+    size_t nfds, char *err, size_t errlen)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	unsigned threads, limit;
+	size_t i;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		config_free(cf);
+		accesslog_close(al);
+		return NULL;
+	}
+	s->cf = cf;
+	s->al = al;
+	s->rootfd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	s->rootfd = open(cf->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd == -1 || realpath(cf->root, s->rootpath) == NULL) {
+		snprintf(err, errlen, "root %s: %s", cf->root,
+		    strerror(errno));
+		goto fail;
+	}
+	if (cf->cache_size > 0 &&
+	    (s->cache = cache_new((size_t)cf->cache_size, http_resp_free)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	threads = cf->threads > 0 ? (unsigned)cf->threads :
+	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	limit = (unsigned)(cf->max_connections / (long long)(nfds ? nfds : 1));
+	if (limit < threads)
+		limit = threads;
+	s->d = calloc(nfds ? nfds : 1, sizeof(*s->d));
+	if (s->d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < nfds; i++) {
+		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+
+		if (fd == -1) {
+			snprintf(err, errlen, "dup: %s", strerror(errno));
+			goto fail;
+		}
+		s->d[i] = server_daemon(s, fd, threads, limit);
+		if (s->d[i] == NULL) {
+			close(fd);
+			snprintf(err, errlen, "libmicrohttpd did not start");
+			goto fail;
+		}
+		s->nd++;
+	}
+	return s;
+fail:
+	server_stop(s);
+	return NULL;
+}
+
+void
+server_quiesce(struct server *s, int close_idle)
+{
+	size_t i;
+
+	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
+	if (close_idle)
+		__atomic_store_n(&s->close_idle, 1, __ATOMIC_RELAXED);
+	if (s->quiesced)
+		return;
+	s->quiesced = 1;
+	for (i = 0; i < s->nd; i++) {
+		MHD_socket fd;
+
+		if (s->d[i] == NULL)
+			continue;
+		fd = MHD_quiesce_daemon(s->d[i]);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+}
+
+void
+server_stop(struct server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	server_quiesce(s, 1);
+	for (i = 0; i < s->nd; i++)
+		MHD_stop_daemon(s->d[i]);
+	free(s->d);
+	cache_free(s->cache);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	config_free(s->cf);
+	accesslog_close(s->al);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

@@ -1,0 +1,243 @@
+/* webd.h - foobar-webd's private header, prototypes grouped by file. */
+#ifndef FOOBAR_WEBD_H
+#define FOOBAR_WEBD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+
+#define WEBD_PATH_MAX 4096
+
+/* path.c - pure */
+
+/* Percent-decodes raw (the path part of the request target, rawlen bytes)
+ * once and normalises it: "." and empty segments go, ".." removes the
+ * previous segment. Encoded slashes, NUL, other control bytes, backslashes
+ * and ".." above the root are refused. Returns 0 with the path relative to
+ * the root in out ("" for the root, "a/b" otherwise) and *dir set when it
+ * ended with a slash; -1 with a static message in *err. */
+int path_normalize(const char *raw, size_t rawlen, char *out, size_t outlen,
+    int *dir, const char **err);
+
+/* Percent-encodes src for a Location header (keeps '/'). Returns the
+ * length written; truncates to fit dstlen. */
+size_t path_encode(char *dst, size_t dstlen, const char *src);
+
+/* range.c - pure */
+
+enum { RANGE_IGNORE, RANGE_OK, RANGE_UNSATISFIABLE };
+
+/* Parses a Range header (len bytes) for a representation of size bytes.
+ * RANGE_OK with the byte positions in *first and *last (inclusive) for one
+ * satisfiable range; RANGE_UNSATISFIABLE (answer 416); RANGE_IGNORE for
+ * anything else, including several ranges (answer 200 with everything). */
+int range_parse(const char *hdr, size_t len, long long size,
+    long long *first, long long *last);
+
+/* cond.c - pure */
+
+enum { COND_PROCEED = 0, COND_NOT_MODIFIED = 304, COND_FAILED = 412 };
+
+/* The request's conditional headers; NULL when absent. */
+struct cond_req {
+	const char *if_match;
+	const char *if_none_match;
+	const char *if_modified_since;
+	const char *if_unmodified_since;
+	int get_or_head;
+};
+
+/* Evaluates the preconditions in RFC 9110 §13.2.2 order against the
+ * file's strong etag (with its quotes) and mtime. Returns COND_PROCEED,
+ * COND_NOT_MODIFIED or COND_FAILED. */
+int cond_evaluate(const struct cond_req *r, const char *etag, time_t mtime);
+
+/* 1 when a Range header is to be honoured given If-Range (NULL: absent),
+ * 0 when the whole representation must be sent. */
+int cond_range_applies(const char *if_range, const char *etag, time_t mtime);
+
+/* Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime). 0 or -1. */
+int cond_date_parse(const char *s, time_t *out);
+
+/* Writes an IMF-fixdate (29 characters) into buf (at least 30 bytes).
+ * Returns its length, 0 on failure. */
+size_t cond_date_format(char *buf, size_t len, time_t t);
+
+/* mime.c - pure */
+
+/* The Content-Type for a file name, "application/octet-stream" when the
+ * extension is unknown. Never NULL. */
+const char *mime_type(const char *name);
+
+/* 1 when the table is sorted (a unit test checks it). */
+int mime_table_sorted(void);
+
+/* config.c */
+
+struct webd_location {
+	char *prefix;
+	struct conf_list fastcgi_pass;	/* "unix:/path" or "HOST:PORT" */
+	long long connect_timeout;	/* ms */
+	long long read_timeout;		/* ms */
+};
+
+struct webd_config {
+	char *path;			/* the file read */
+	struct conf_list listen;
+	char *root;
+	char *index;
+	char *access_log;		/* "stderr", "off" or a file path */
+	long long max_body;		/* bytes */
+	long long header_timeout;	/* ms */
+	long long keepalive_timeout;	/* ms */
+	long long max_connections;
+	long long max_connections_per_ip;
+	long long max_header_size;	/* bytes */
+	long long threads;		/* 0: one per CPU */
+	long long cache_size;		/* bytes; 0 disables the cache */
+	long long cache_max_file;	/* bytes */
+	long long drain_timeout;	/* ms */
+	int gzip_static;
+	struct webd_location **locations;
+	size_t nlocations;
+};
+
+/* Reads and checks path. Returns a new config, or NULL with "FILE:LINE:
+ * message" or "FILE: message" in err. */
+struct webd_config *config_load(const char *path, char *err, size_t errlen);
+
+/* Frees a config; NULL is fine. */
+void config_free(struct webd_config *cf);
+
+/* The location whose prefix is the longest one that starts path (with its
+ * leading slash), or NULL for plain static files. */
+const struct webd_location *config_route(const struct webd_config *cf,
+    const char *path);
+
+/* file.c */
+
+/* Opens rel (relative, "" for the root) below rootfd without ever
+ * leaving it, following symlinks only while they stay below: openat2()
+ * with RESOLVE_BENEATH, or openat() and a check of the real path where
+ * openat2 is missing. rootpath is the root's real path. Returns the fd,
+ * or -1 with the HTTP status to answer in *status (403, 404 or 500). */
+int file_open(int rootfd, const char *rootpath, const char *rel, int *status);
+
+/* Formats the strong validator of a file into buf ("\"ino-mtime-size\"",
+ * quotes included). */
+void file_etag(char *buf, size_t len, const struct stat *st);
+
+/* 1 when Accept-Encoding (may be NULL) accepts gzip. */
+int file_accepts_gzip(const char *accept_encoding);
+
+/* cache.c - small files kept in memory with their ready-made response */
+
+struct cache;
+
+struct cache_entry {
+	char *key;
+	int gz;			/* the precompressed variant of key */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct timespec ctime;
+	char etag[64];
+	const unsigned char *data;	/* owned by resp */
+	void *resp;		/* the shared 200 response */
+	struct cache_entry *next;
+};
+
+/* A cache holding at most max_bytes of file data; resp_free releases an
+ * entry's response. NULL when out of memory. */
+struct cache *cache_new(size_t max_bytes, void (*resp_free)(void *));
+
+/* Frees the cache and releases every response; NULL is fine. */
+void cache_free(struct cache *c);
+
+/* Lookups hold the read lock until cache_unlock(). */
+void cache_rdlock(struct cache *c);
+void cache_unlock(struct cache *c);
+
+/* With the read lock held: the entry for key/gz that still matches st
+ * (same file, size, mtime and ctime), or NULL. */
+const struct cache_entry *cache_find(struct cache *c, const char *key,
+    int gz, const struct stat *st);
+
+/* Takes the write lock and inserts e (malloc'd, with key malloc'd),
+ * replacing an older entry for the same key/gz; flushes everything when
+ * full. Returns 0, or -1 (e is freed) when e alone exceeds the cache. */
+int cache_insert(struct cache *c, struct cache_entry *e);
+
+/* accesslog.c */
+
+struct accesslog;
+
+/* Opens target: "stderr", "off" or a file (appended). NULL with err. */
+struct accesslog *accesslog_open(const char *target, char *err,
+    size_t errlen);
+
+/* Closes; NULL is fine. */
+void accesslog_close(struct accesslog *al);
+
+/* 1 when lines are written at all. */
+int accesslog_enabled(const struct accesslog *al);
+
+/* The fields of one combined-format line; strings may be NULL. */
+struct accesslog_entry {
+	const char *addr;
+	time_t when;
+	const char *method;
+	const char *uri;
+	const char *version;
+	int status;
+	unsigned long long bytes;
+	const char *referer;
+	const char *user_agent;
+};
+
+/* Formats a combined-format line (without newline) into buf, escaping
+ * client data. Pure. Returns the length. */
+size_t accesslog_format(char *buf, size_t len,
+    const struct accesslog_entry *e);
+
+/* Writes one line. */
+void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
+
+/* http.c - the only file that speaks libmicrohttpd */
+
+struct server;
+
+/* Starts serving cf on the listening sockets fds[0..nfds-1] (the caller
+ * keeps them; the server uses duplicates). Takes ownership of cf and al.
+ * Returns the server, or NULL with a message in err. */
+struct server *server_start(struct webd_config *cf, struct accesslog *al,
+    const int *fds, size_t nfds, char *err, size_t errlen);
+
+/* Stops accepting; connections in progress finish, each with
+ * "Connection: close"; close_idle also closes idle keep-alive
+ * connections at the next sweep. */
+void server_quiesce(struct server *s, int close_idle);
+
+/* Connections open now. */
+unsigned server_connections(struct server *s);
+
+/* Drops connections past their header or keep-alive deadline (and idle
+ * ones after server_quiesce(s, 1)). Call about twice a second. */
+void server_sweep(struct server *s);
+
+/* Stops the daemons and frees everything; NULL is fine. */
+void server_stop(struct server *s);
+
+/* Requests answered since start by all servers. */
+unsigned long long server_requests_total(void);
+
+/* 1 when the config's root can be opened; else 0 with a message. */
+int server_check_root(const struct webd_config *cf, char *err,
+    size_t errlen);
+
+#endif

@@ -1,0 +1,194 @@
+#!/bin/bash
+# make system-check: build the packages, boot a Debian 12 systemd container,
+# apt install the packages inside it and run the source package's autopkgtest
+# suite (debian/tests/) there with autopkgtest's null runner, so the tests
+# exercise the installed packages under a real systemd.
+#
+# Every binary package in build/deb/ is installed: later packages join the
+# harness just by being built. The pristine container root is cached outside
+# the work tree (FOOBAR_SYSTEM_CACHE, default /var/cache/foobar-system) and
+# rebuilt when missing or incomplete; each run boots a throw-away copy of it.
+# Logs and autopkgtest artifacts land in build/system/.
+#
+# Environment: FOOBAR_SYSTEM_CACHE, FOOBAR_MIRROR (Debian mirror),
+# FOOBAR_SYSTEM_NO_BUILD=1 (reuse the .debs already in build/deb/).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+suite=bookworm
+mirror=${FOOBAR_MIRROR:-http://deb.debian.org/debian}
+cache=${FOOBAR_SYSTEM_CACHE:-/var/cache/foobar-system}
+root=$cache/$suite
+archives=$cache/apt-archives
+# Packages baked into the cached root. Changing this list (or the recipe
+# version) rebuilds the root on the next run.
+base_pkgs="systemd,systemd-sysv,dbus"
+extra_pkgs="autopkgtest dpkg-dev ca-certificates"
+recipe="1 $suite $mirror $base_pkgs $extra_pkgs"
+debdir=$top/build/deb
+out=$top/build/system
+# Where the run's files appear inside the container.
+cdir=/srv/foobar-system
+
+boot_timeout=120   # seconds for PID 1 and for is-system-running
+test_timeout=900   # seconds for the whole autopkgtest run
+
+say() { printf 'system-check: %s\n' "$*"; }
+die() { printf 'system-check: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, systemd-nspawn)"
+start=$(date +%s)
+
+# 1. The packages.
+if [ "${FOOBAR_SYSTEM_NO_BUILD:-}" != 1 ]; then
+	"$top/tests/system/build-debs.sh"
+fi
+shopt -s nullglob
+debs=("$debdir"/*.deb)
+shopt -u nullglob
+[ ${#debs[@]} -gt 0 ] || die "no .deb in $debdir (run make deb)"
+
+# 2. The cached root: debootstrap, then the packages every run needs. The
+# stamp is written last, so an interrupted build is redone.
+mkdir -p "$cache" "$archives/partial"
+exec 9>"$cache/lock"
+flock -w 1800 9 || die "cannot lock $cache/lock"
+if [ ! -f "$root/.foobar-stamp" ] ||
+    [ "$(cat "$root/.foobar-stamp")" != "$recipe" ]; then
+	say "building the $suite root in $root (once)"
+	rm -rf "$root" "$root.new"
+	t0=$(date +%s)
+	debootstrap --variant=minbase --include="$base_pkgs" \
+	    --cache-dir="$archives" "$suite" "$root.new" "$mirror" \
+	    >"$cache/debootstrap.log" 2>&1 ||
+	    { tail -n 30 "$cache/debootstrap.log" >&2; die "debootstrap failed"; }
+	cat >"$root.new/etc/apt/sources.list" <<-SRC
+	deb $mirror $suite main
+	deb $mirror $suite-updates main
+	deb ${mirror%/debian}/debian-security $suite-security main
+	SRC
+	echo foobar-test >"$root.new/etc/hostname"
+	# Keep downloaded packages: the archive folder is shared between runs.
+	rm -f "$root.new/etc/apt/apt.conf.d/docker-clean"
+	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' \
+	    >"$root.new/etc/apt/apt.conf.d/10foobar-keep-debs"
+	systemd-nspawn -q -D "$root.new" --register=no --keep-unit \
+	    --bind="$archives:/var/cache/apt/archives" \
+	    --setenv=DEBIAN_FRONTEND=noninteractive \
+	    sh -c "apt-get update -qq && apt-get install -y -qq \
+		--no-install-recommends $extra_pkgs && apt-get -y -qq upgrade" \
+	    >"$cache/root-setup.log" 2>&1 ||
+	    { tail -n 30 "$cache/root-setup.log" >&2; die "root setup failed"; }
+	echo "$recipe" >"$root.new/.foobar-stamp"
+	mv "$root.new" "$root"
+	say "root built in $(($(date +%s) - t0))s"
+fi
+
+# 3. A throw-away copy of the root for this run.
+run=$(mktemp -d /var/tmp/foobar-system.XXXXXX)
+nspawn_pid=""
+cleanup() {
+	local rc=$?
+	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		if [ -n "${pid1:-}" ]; then
+			nsenter -t "$pid1" -a systemctl poweroff >/dev/null 2>&1 || true
+		fi
+		for _ in $(seq 60); do
+			kill -0 "$nspawn_pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		if kill -0 "$nspawn_pid" 2>/dev/null; then
+			say "container did not power off; killing nspawn $nspawn_pid"
+			kill -TERM "$nspawn_pid" 2>/dev/null || true
+			sleep 5
+			kill -KILL "$nspawn_pid" 2>/dev/null || true
+		fi
+		wait "$nspawn_pid" 2>/dev/null || true
+	fi
+	rm -rf "$run"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp -a "$root" "$run/root"
+flock -u 9
+
+rm -rf "$out"
+mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"
+cp "${debs[@]}" "$run/root$cdir/debs/"
+# autopkgtest runs the tests from the (unbuilt) source tree: only debian/
+# is needed, plus anything the tests read.
+cp -a "$top/debian" "$run/root$cdir/src/"
+
+# 4. Boot it.
+setsid systemd-nspawn -D "$run/root" -b --register=no --keep-unit \
+    --console=pipe --machine="foobar-sc-$$" \
+    --bind="$archives:/var/cache/apt/archives" \
+    </dev/null >"$out/boot.log" 2>&1 &
+nspawn_pid=$!
+pid1=""
+for _ in $(seq $((boot_timeout * 2))); do
+	pid1=$(pgrep -P "$nspawn_pid" -x systemd || true)
+	[ -n "$pid1" ] && break
+	kill -0 "$nspawn_pid" 2>/dev/null || break
+	sleep 0.5
+done
+[ -n "$pid1" ] || { tail -n 30 "$out/boot.log" >&2; die "no systemd in the container"; }
+say "container booted: nspawn $nspawn_pid, PID 1 is $pid1 on the host"
+
+# cin CMD...: run a command inside the container, with a clean environment.
+cin() {
+	nsenter -t "$pid1" -a env -i \
+	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	    LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+state=$(timeout "$boot_timeout" nsenter -t "$pid1" -a \
+    systemctl is-system-running --wait 2>/dev/null || true)
+case "$state" in
+running) ;;
+degraded)
+	say "system degraded; failed units:"
+	cin systemctl --no-pager --failed || true ;;
+*)
+	cin systemctl --no-pager --failed || true
+	die "system did not come up (state: '${state:-timeout}')" ;;
+esac
+say "system $state after $(($(date +%s) - start))s"
+
+# 5. Install the packages as an administrator would.
+lists_age=$(cin sh -c 'find /var/lib/apt/lists -maxdepth 1 -name "*_Packages*" \
+    -mmin -720 | head -n 1')
+if [ -z "$lists_age" ]; then
+	cin apt-get update -qq >"$out/apt-update.log" 2>&1 ||
+	    { cat "$out/apt-update.log" >&2; die "apt-get update failed"; }
+fi
+names=()
+for d in "${debs[@]}"; do
+	names+=("$cdir/debs/$(basename "$d")")
+done
+say "installing: ${names[*]##*/}"
+cin apt-get install -y -q --no-install-recommends "${names[@]}" \
+    >"$out/install.log" 2>&1 ||
+    { cat "$out/install.log" >&2; die "apt-get install of the packages failed"; }
+cin systemctl --no-pager --failed >"$out/failed-units.log" 2>&1 || true
+
+# 6. The autopkgtest suite, against the installed packages. The .debs are
+# named too, so autopkgtest takes them from a local repository rather than
+# looking for foobar packages in the Debian archive.
+say "running autopkgtest"
+set +e
+timeout "$test_timeout" nsenter -t "$pid1" -a env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive \
+    autopkgtest --output-dir "$cdir/out" "${names[@]}" "$cdir/src" -- null \
+    2>&1 | tee "$out/autopkgtest.log"
+rc=${PIPESTATUS[0]}
+set -e
+cp -a "$run/root$cdir/out" "$out/autopkgtest-out" 2>/dev/null || true
+cin journalctl --no-pager -b >"$out/journal.log" 2>&1 || true
+if [ "$rc" != 0 ]; then
+	# 2: a test was skipped; 4: a test failed; 8: no test ran; 12+: error.
+	die "autopkgtest failed (exit $rc); logs in $out"
+fi
+say "OK: ${#debs[@]} package(s) installed and tested in $(($(date +%s) - start))s"

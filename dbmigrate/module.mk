@@ -16,6 +16,7 @@ FUZZERS += fuzz-sqlsplit
 fuzz-sqlsplit_SRCS = tests/fuzz/fuzz_sqlsplit.c dbmigrate/sqlsplit.c
 fuzz-sqlsplit_CORPUS = tests/fuzz/corpus/sqlsplit
 
+ITESTS += tests/dbmigrate/itest-dbmigrate.sh
 
 INSTALL_TARGETS += install-dbmigrate
 install-dbmigrate: $(O)/bin/foobar-dbmigrate

@@ -7,3 +7,14 @@ foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
 	webd/mime.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
+
+UNIT_TESTS += test-webd
+test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
+	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c
+test-webd_PKGS = libsystemd
+
+FUZZERS += fuzz-path fuzz-range
+fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
+fuzz-path_CORPUS = tests/fuzz/corpus/path
+fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
+fuzz-range_CORPUS = tests/fuzz/corpus/range

@@ -1,0 +1,407 @@
+/* test_webd.c - webd's pure modules: the path normaliser, the Range
+ * parser, conditional requests and dates, MIME types, Accept-Encoding,
+ * the access log line, routing, listen addresses. */
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../../webd/webd.h"
+#include "sd.h"
+
+/* path_normalize on a C string: the result, or "ERR". */
+static const char *
+norm(const char *raw, int *dir)
+{
+	static char out[WEBD_PATH_MAX];
+	const char *err;
+	int d;
+
+	if (path_normalize(raw, strlen(raw), out, sizeof(out), &d, &err) ==
+	    -1) {
+		ck_assert_ptr_nonnull(err);
+		return "ERR";
+	}
+	if (dir != NULL)
+		*dir = d;
+	return out;
+}
+
+START_TEST(test_path_ok)
+{
+	int dir;
+
+	ck_assert_str_eq(norm("/", &dir), "");
+	ck_assert_int_eq(dir, 1);
+	ck_assert_str_eq(norm("/index.html", &dir), "index.html");
+	ck_assert_int_eq(dir, 0);
+	ck_assert_str_eq(norm("/a/b/", &dir), "a/b");
+	ck_assert_int_eq(dir, 1);
+	ck_assert_str_eq(norm("//a///b", NULL), "a/b");
+	ck_assert_str_eq(norm("/a/./b/../c", NULL), "a/c");
+	ck_assert_str_eq(norm("/a/b/..", &dir), "a");
+	ck_assert_int_eq(dir, 1);
+	ck_assert_str_eq(norm("/a/%2e%2e/b", NULL), "b");
+	ck_assert_str_eq(norm("/caf%C3%A9%20x.html", NULL), "caf\xc3\xa9 x.html");
+	ck_assert_str_eq(norm("/%41%62", NULL), "Ab");
+	ck_assert_str_eq(norm("/a/b/c/../../..", &dir), "");
+	ck_assert_int_eq(dir, 1);
+	ck_assert_str_eq(norm("/..a/b..", NULL), "..a/b..");
+}
+END_TEST
+
+START_TEST(test_path_refused)
+{
+	static const char *const bad[] = { "", "a/b", "*", "/..", "/../x",
+		"/a/../..", "/%2e%2e", "/%2E%2E/etc/passwd", "/a/%2e%2e/%2e%2e",
+		"/a%2fb", "/a%2Fb", "/..%2f", "/a%00b", "/a%5cb", "/a\\b",
+		"/%", "/%4", "/%zz", "/%g0", "/a\tb", "/a%0ab", "/a%7f",
+		"http://host/", NULL };
+	int i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		ck_assert_msg(strcmp(norm(bad[i], NULL), "ERR") == 0,
+		    "accepted %s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_path_nul_and_length)
+{
+	char out[16], raw[64];
+	const char *err;
+	int dir;
+
+	ck_assert_int_eq(path_normalize("/a\0b", 4, out, sizeof(out), &dir,
+	    &err), -1);
+	memset(raw, 'x', sizeof(raw));
+	raw[0] = '/';
+	ck_assert_int_eq(path_normalize(raw, sizeof(raw), out, sizeof(out),
+	    &dir, &err), -1);
+	ck_assert_int_eq(path_normalize(raw, 15, out, sizeof(out), &dir,
+	    &err), 0);
+	ck_assert_int_eq(strlen(out), 14);
+}
+END_TEST
+
+START_TEST(test_path_encode)
+{
+	char buf[64];
+
+	path_encode(buf, sizeof(buf), "a b/c%d\xc3\xa9");
+	ck_assert_str_eq(buf, "a%20b/c%25d%C3%A9");
+	path_encode(buf, 4, "abcdef");
+	ck_assert_str_eq(buf, "abc");
+}
+END_TEST
+
+static int
+rp(const char *h, long long size, long long *a, long long *b)
+{
+	return range_parse(h, strlen(h), size, a, b);
+}
+
+START_TEST(test_range)
+{
+	long long a = -1, b = -1;
+
+	ck_assert_int_eq(rp("bytes=0-99", 1000, &a, &b), RANGE_OK);
+	ck_assert(a == 0 && b == 99);
+	ck_assert_int_eq(rp("bytes=990-2000", 1000, &a, &b), RANGE_OK);
+	ck_assert(a == 990 && b == 999);
+	ck_assert_int_eq(rp("bytes=500-", 1000, &a, &b), RANGE_OK);
+	ck_assert(a == 500 && b == 999);
+	ck_assert_int_eq(rp("bytes=-100", 1000, &a, &b), RANGE_OK);
+	ck_assert(a == 900 && b == 999);
+	ck_assert_int_eq(rp("bytes=-5000", 1000, &a, &b), RANGE_OK);
+	ck_assert(a == 0 && b == 999);
+	ck_assert_int_eq(rp("Bytes= 1-1 ", 10, &a, &b), RANGE_OK);
+	ck_assert(a == 1 && b == 1);
+	ck_assert_int_eq(rp("bytes=1000-", 1000, &a, &b),
+	    RANGE_UNSATISFIABLE);
+	ck_assert_int_eq(rp("bytes=-0", 1000, &a, &b), RANGE_UNSATISFIABLE);
+	ck_assert_int_eq(rp("bytes=0-", 0, &a, &b), RANGE_UNSATISFIABLE);
+	ck_assert_int_eq(rp("bytes=-1", 0, &a, &b), RANGE_UNSATISFIABLE);
+	ck_assert_int_eq(rp("bytes=5-1", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("bytes=0-1,3-4", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("items=0-1", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("bytes=", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("bytes=-", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("bytes=x-1", 10, &a, &b), RANGE_IGNORE);
+	ck_assert_int_eq(rp("bytes=99999999999999999999-", 10, &a, &b),
+	    RANGE_IGNORE);
+	ck_assert_int_eq(range_parse("bytes=0-1", 7, 10, &a, &b),
+	    RANGE_IGNORE);
+	ck_assert_int_eq(range_parse("bytes=0-1", 8, 10, &a, &b), RANGE_OK);
+	ck_assert(a == 0 && b == 9);
+}
+END_TEST
+
+#define ETAG "\"abc-1-2\""
+
+START_TEST(test_cond)
+{
+	struct cond_req r;
+	time_t mtime = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+
+	memset(&r, 0, sizeof(r));
+	r.get_or_head = 1;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	r.if_none_match = ETAG;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_NOT_MODIFIED);
+	r.if_none_match = "\"x\", W/" ETAG;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_NOT_MODIFIED);
+	r.if_none_match = "*";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_NOT_MODIFIED);
+	r.if_none_match = "\"other\"";
+	r.if_modified_since = "Sun, 06 Nov 1994 08:49:37 GMT";
+	/* If-None-Match present: If-Modified-Since is ignored */
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	r.if_none_match = NULL;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_NOT_MODIFIED);
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime + 1), COND_PROCEED);
+	r.if_modified_since = "garbage";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	memset(&r, 0, sizeof(r));
+	r.get_or_head = 1;
+	r.if_match = "\"nope\"";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_FAILED);
+	r.if_match = "W/" ETAG;	/* strong comparison */
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_FAILED);
+	r.if_match = "\"a\", " ETAG;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	r.if_match = "*";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	r.if_match = NULL;
+	r.if_unmodified_since = "Sun, 06 Nov 1994 08:49:36 GMT";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_FAILED);
+	r.if_unmodified_since = "Sun, 06 Nov 1994 08:49:37 GMT";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	/* If-Match wins over If-Unmodified-Since */
+	r.if_match = ETAG;
+	r.if_unmodified_since = "Sun, 06 Nov 1994 08:49:36 GMT";
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_PROCEED);
+	/* If-None-Match on other methods: 412 */
+	memset(&r, 0, sizeof(r));
+	r.if_none_match = ETAG;
+	ck_assert_int_eq(cond_evaluate(&r, ETAG, mtime), COND_FAILED);
+}
+END_TEST
+
+START_TEST(test_if_range)
+{
+	time_t mtime = 784111777;
+
+	ck_assert_int_eq(cond_range_applies(NULL, ETAG, mtime), 1);
+	ck_assert_int_eq(cond_range_applies(ETAG, ETAG, mtime), 1);
+	ck_assert_int_eq(cond_range_applies("\"old\"", ETAG, mtime), 0);
+	ck_assert_int_eq(cond_range_applies("W/" ETAG, ETAG, mtime), 0);
+	ck_assert_int_eq(cond_range_applies("Sun, 06 Nov 1994 08:49:37 GMT",
+	    ETAG, mtime), 1);
+	ck_assert_int_eq(cond_range_applies("Sun, 06 Nov 1994 08:49:38 GMT",
+	    ETAG, mtime), 0);
+	ck_assert_int_eq(cond_range_applies("junk", ETAG, mtime), 0);
+}
+END_TEST
+
+START_TEST(test_dates)
+{
+	time_t t;
+	char buf[40];
+
+	ck_assert_int_eq(cond_date_parse("Sun, 06 Nov 1994 08:49:37 GMT",
+	    &t), 0);
+	ck_assert_int_eq(t, 784111777);
+	ck_assert_int_eq(cond_date_parse("Sunday, 06-Nov-94 08:49:37 GMT",
+	    &t), 0);
+	ck_assert_int_eq(t, 784111777);
+	ck_assert_int_eq(cond_date_parse("Sun Nov  6 08:49:37 1994", &t), 0);
+	ck_assert_int_eq(t, 784111777);
+	ck_assert_int_eq(cond_date_parse("Sun, 06 Nov 1994 08:49:37 GMT x",
+	    &t), -1);
+	ck_assert_int_eq(cond_date_parse("Sun, 06 Foo 1994 08:49:37 GMT",
+	    &t), -1);
+	ck_assert_int_eq(cond_date_parse("Sun, 06 Nov 1994 25:49:37 GMT",
+	    &t), -1);
+	ck_assert_int_eq(cond_date_parse("", &t), -1);
+	ck_assert_int_eq(cond_date_format(buf, sizeof(buf), 784111777), 29);
+	ck_assert_str_eq(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+END_TEST
+
+START_TEST(test_mime)
+{
+	ck_assert(mime_table_sorted());
+	ck_assert_str_eq(mime_type("index.html"), "text/html; charset=utf-8");
+	ck_assert_str_eq(mime_type("a/B.CSS"), "text/css; charset=utf-8");
+	ck_assert_str_eq(mime_type("app.js"),
+	    "text/javascript; charset=utf-8");
+	ck_assert_str_eq(mime_type("m.mjs"), "text/javascript; charset=utf-8");
+	ck_assert_str_eq(mime_type("d.json"), "application/json");
+	ck_assert_str_eq(mime_type("i.svg"), "image/svg+xml");
+	ck_assert_str_eq(mime_type("i.png"), "image/png");
+	ck_assert_str_eq(mime_type("i.jpg"), "image/jpeg");
+	ck_assert_str_eq(mime_type("i.webp"), "image/webp");
+	ck_assert_str_eq(mime_type("i.avif"), "image/avif");
+	ck_assert_str_eq(mime_type("f.woff2"), "font/woff2");
+	ck_assert_str_eq(mime_type("r.txt"), "text/plain; charset=utf-8");
+	ck_assert_str_eq(mime_type("m.wasm"), "application/wasm");
+	ck_assert_str_eq(mime_type("noext"), "application/octet-stream");
+	ck_assert_str_eq(mime_type(".hidden"), "application/octet-stream");
+	ck_assert_str_eq(mime_type("x.unknown"), "application/octet-stream");
+	ck_assert_str_eq(mime_type("dir.html/file"),
+	    "application/octet-stream");
+}
+END_TEST
+
+START_TEST(test_gzip_accept)
+{
+	ck_assert_int_eq(file_accepts_gzip(NULL), 0);
+	ck_assert_int_eq(file_accepts_gzip("gzip"), 1);
+	ck_assert_int_eq(file_accepts_gzip("br, gzip, deflate"), 1);
+	ck_assert_int_eq(file_accepts_gzip("gzip;q=0.5"), 1);
+	ck_assert_int_eq(file_accepts_gzip("gzip;q=0"), 0);
+	ck_assert_int_eq(file_accepts_gzip("gzip; q=0.000"), 0);
+	ck_assert_int_eq(file_accepts_gzip("x-gzip2"), 0);
+	ck_assert_int_eq(file_accepts_gzip("identity"), 0);
+}
+END_TEST
+
+START_TEST(test_accesslog)
+{
+	struct accesslog_entry e = {
+		.addr = "127.0.0.1", .when = 784111777, .method = "GET",
+		.uri = "/a\"b\n", .version = "HTTP/1.1", .status = 200,
+		.bytes = 12, .referer = NULL, .user_agent = "curl/8"
+	};
+	char buf[512];
+
+	accesslog_format(buf, sizeof(buf), &e);
+	ck_assert_str_eq(buf, "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] "
+	    "\"GET /a\\x22b\\x0a HTTP/1.1\" 200 12 \"-\" \"curl/8\"");
+}
+END_TEST
+
+static char *
+write_conf(const char *text)
+{
+	static char path[] = "/tmp/test-webd-XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/test-webd-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_config)
+{
+	struct webd_config *cf;
+	char err[512];
+	char *p = write_conf("[server]\nlisten = 127.0.0.1:8080\n"
+	    "listen = [::1]:8080\nroot = /tmp\nmax_body = 2k\n"
+	    "[location /api/]\nfastcgi_pass = unix:/run/a.sock\n"
+	    "fastcgi_pass = 127.0.0.1:9000\n[location /]\n"
+	    "fastcgi_read_timeout = 5s\n");
+
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_int_eq(cf->listen.n, 2);
+	ck_assert_int_eq(cf->max_body, 2048);
+	ck_assert_str_eq(cf->index, "index.html");
+	ck_assert_int_eq(cf->nlocations, 2);
+	ck_assert_str_eq(config_route(cf, "/api/x")->prefix, "/api/");
+	ck_assert_int_eq(config_route(cf, "/api/x")->fastcgi_pass.n, 2);
+	ck_assert_str_eq(config_route(cf, "/apix")->prefix, "/");
+	config_free(cf);
+
+	p = write_conf("[server]\nroot = /tmp\nlistne = 1\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, ":3: unknown key \"listne\"") != NULL, "%s",
+	    err);
+	p = write_conf("[server]\nlisten = nowhere\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, "listen") != NULL, "%s", err);
+	p = write_conf("[location api]\nfastcgi_pass = unix:/a\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	p = write_conf("[location /a/]\nfastcgi_pass = tcp\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+}
+END_TEST
+
+START_TEST(test_listen_address)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[256];
+
+	ck_assert_int_eq(sdsock_parse("127.0.0.1:8080", &ss, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8080);
+	ck_assert_int_eq(sdsock_parse("[::1]:80", &ss, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_int_eq(sdsock_parse("*:80", &ss, &len, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(sdsock_parse("unix:/run/x.sock", &ss, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_UNIX);
+	ck_assert_int_eq(sdsock_parse("unix:rel", &ss, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(sdsock_parse("127.0.0.1:0", &ss, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(sdsock_parse("127.0.0.1:65536", &ss, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(sdsock_parse("[::1:80", &ss, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(sdsock_parse("host:80", &ss, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(sdsock_parse("8080", &ss, &len, err, sizeof(err)),
+	    -1);
+}
+END_TEST
+
+static Suite *
+webd_suite(void)
+{
+	Suite *s = suite_create("webd");
+	TCase *tc = tcase_create("pure");
+
+	tcase_add_test(tc, test_path_ok);
+	tcase_add_test(tc, test_path_refused);
+	tcase_add_test(tc, test_path_nul_and_length);
+	tcase_add_test(tc, test_path_encode);
+	tcase_add_test(tc, test_range);
+	tcase_add_test(tc, test_cond);
+	tcase_add_test(tc, test_if_range);
+	tcase_add_test(tc, test_dates);
+	tcase_add_test(tc, test_mime);
+	tcase_add_test(tc, test_gzip_accept);
+	tcase_add_test(tc, test_accesslog);
+	tcase_add_test(tc, test_config);
+	tcase_add_test(tc, test_listen_address);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(webd_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -101,7 +101,7 @@ dns_parse_args(int argc, char **argv, struct dns_opts *o)
 			printf("usage: %s %s\n%s", o->prog, usage, help);
 			exit(EXIT_OK);
 		case ':':
-			if (optopt != 0)
+			if (optopt > 0 && optopt < 256)
 				cli_usage_error(o->prog, usage,
 				    "option -%c needs a value", optopt);
 			cli_usage_error(o->prog, usage, "option %s needs a "

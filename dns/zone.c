@@ -141,7 +141,9 @@ zone_quote(char *dst, size_t dstlen, const char *s)
 			o += (size_t)snprintf(dst + o, dstlen - o, "...");
 			break;
 		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+		if (c == '"' || c == '\\')
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
 			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x",
 			    c);
 		else

@@ -1,0 +1,66 @@
+# lib.sh - helpers for the foobar-dns integration tests (sourced).
+set -u
+: "${BIN:?BIN must name the built programs}"
+SRCDIR=${SRCDIR:-$(pwd)}
+DNS=$BIN/foobar-dns
+export FOOBAR_DNS_TODAY=20260101
+T=$(mktemp -d /tmp/foobar-dns-test.XXXXXX)
+fails=0
+cleanup() {
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() {
+	echo "ok - $*"
+}
+
+fail() {
+	echo "FAIL - $*"
+	fails=$((fails + 1))
+}
+
+# expect CODE TEXT CMD...: CMD exits with CODE and prints TEXT (stdout or
+# stderr; "" matches anything).
+expect() {
+	want_rc=$1 want_text=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		fail "$* exited $rc, want $want_rc: $out"
+	elif [ -n "$want_text" ] && ! printf '%s\n' "$out" |
+	    grep -qF -- "$want_text"; then
+		fail "$* printed \"$out\", want \"$want_text\""
+	else
+		ok "$* -> $rc ${want_text:+($want_text)}"
+	fi
+}
+
+# checkzone ZONE FILE: named-checkzone in its strictest mode.
+checkzone() {
+	if out=$(named-checkzone -k fail -i full "$1" "$2" 2>&1); then
+		ok "named-checkzone $1 $(basename "$2")"
+	else
+		fail "named-checkzone $1 $2: $out"
+	fi
+}
+
+# same FILE1 FILE2: byte-identical.
+same() {
+	if cmp -s "$1" "$2"; then
+		ok "$(basename "$1") matches $(basename "$2")"
+	else
+		fail "$1 differs from $2:"
+		diff -u "$2" "$1" | head -40
+	fi
+}
+
+finish() {
+	if [ "$fails" -gt 0 ]; then
+		echo "$fails failed"
+		exit 1
+	fi
+	echo "all passed"
+	exit 0
+}

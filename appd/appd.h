@@ -1,0 +1,146 @@
+/* appd.h - foobar-appd, the FastCGI application server: one master that
+ * owns the listening socket and supervises pre-forked workers. */
+#ifndef FOOBAR_APPD_H
+#define FOOBAR_APPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "foobar/app.h"
+
+#define APPD_DEFAULT_CONFIG "/etc/foobar/appd.conf"
+#define APPD_MAX_WORKERS 256
+/* Connections one worker keeps open at once (kept-alive fronts). */
+#define APPD_MAX_CONNS 64
+/* Exit status of a worker that could not load its module. */
+#define EXIT_CONFIG_WORKER 3
+
+/* conf.c */
+struct appd_conf {
+	/* [server] */
+	char *listen;
+	long long workers;
+	long long max_requests;
+	long long request_timeout;	/* ms */
+	long long queue_timeout;	/* ms before OVERLOADED */
+	long long idle_timeout;		/* ms a kept connection may idle */
+	char *status_path;
+	/* [app] */
+	char *module;
+	/* [cgi] */
+	char *cgi_prefix;
+	char *cgi_root;
+	long long cgi_timeout;		/* ms */
+	long long cgi_max_output;	/* bytes */
+	/* [database] */
+	char *db_option_file;
+	char *db_group;
+	long long db_connect_timeout;	/* ms */
+};
+
+/* Loads path into c (defaults first). Returns 0, or -1 with
+ * "PATH:LINE: message" in err. */
+int appd_conf_load(struct appd_conf *c, const char *path, char *err,
+    size_t errlen);
+void appd_conf_free(struct appd_conf *c);
+
+/* scoreboard (master.c): one slot per worker in shared memory. */
+enum appd_slot_state {
+	SLOT_FREE = 0,
+	SLOT_STARTING,	/* forked, loading the module */
+	SLOT_IDLE,	/* waiting for requests */
+	SLOT_BUSY,	/* running a request */
+	SLOT_EXITING	/* draining, takes no new connections */
+};
+
+struct appd_slot {
+	int state;		/* enum appd_slot_state, atomic */
+	pid_t pid;
+	unsigned gen;		/* config generation */
+	int retire;		/* master asked it to finish and exit */
+	uint64_t requests;	/* served by this worker */
+	int64_t busy_since_ms;	/* monotonic, when SLOT_BUSY */
+	int64_t started_ms;
+	char method[8];
+	char uri[120];
+};
+
+struct appd_board {
+	int64_t start_ms;	/* wall clock, ms */
+	uint64_t accepted;	/* requests of workers that already exited */
+	uint64_t overloaded;	/* answered FCGI_OVERLOADED */
+	uint64_t killed;	/* workers killed for request_timeout */
+	uint64_t respawned;
+	unsigned nslots;
+	struct appd_slot slot[APPD_MAX_WORKERS * 2];
+};
+
+/* util.c */
+int64_t appd_now_ms(void);	/* CLOCK_MONOTONIC */
+/* Writes all of buf to the non-blocking fd, waiting up to timeout_ms for
+ * each chunk. Returns 0, or -1 (errno; ETIMEDOUT on timeout). */
+int appd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+
+/* status.c: the status page, text or JSON. Returns a malloc'd string or
+ * NULL. */
+char *appd_status_render(const struct appd_board *b, int json);
+
+/* worker.c */
+struct appd_worker_args {
+	const struct appd_conf *conf;
+	struct appd_board *board;
+	int slot;
+	int listen_fd;
+};
+/* Runs a worker until it is told to stop or reaches max_requests.
+ * Never returns. */
+void appd_worker_run(const struct appd_worker_args *a)
+    __attribute__((noreturn));
+
+/* master.c */
+int appd_master_run(struct appd_conf *conf, const char *config_path,
+    int listen_fd);
+
+/* cgi_resp.c: the header block of a CGI response (pure). */
+struct appd_cgi_head {
+	int status;		/* from Status:, Location: 302, else 200 */
+	char *headers;		/* "Name: value\r\n" lines except Status:,
+				 * malloc'd */
+	size_t headers_len;
+	int has_type;
+	int has_location;
+};
+
+/* Looks for the end of the header block in buf (len bytes): a blank line
+ * ("\n\n" or "\r\n\r\n"). Returns the bytes of the block including the
+ * blank line, 0 when it is not complete yet. */
+size_t appd_cgi_head_end(const char *buf, size_t len);
+
+/* Parses the header block (len bytes, from appd_cgi_head_end) into h.
+ * Returns 0, or -1 with *err for a malformed block (bad line, bad Status,
+ * no Content-Type and no Location). Free h->headers with free(). */
+int appd_cgi_head_parse(const char *buf, size_t len,
+    struct appd_cgi_head *h, const char **err);
+
+/* cgi.c */
+/* Runs the CGI script for path (under [cgi] prefix). Returns 0 when a
+ * response was sent, -1 when nothing could be sent (caller answers). */
+int appd_cgi_run(struct foobar_req *r, const struct appd_conf *conf,
+    const char *path);
+
+/* worker.c: pieces of the request used by cgi.c */
+/* Calls fn for each FastCGI parameter. */
+void appd_req_each_param(struct foobar_req *r,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg);
+/* Reads body bytes; see foobar_req_read. */
+ssize_t appd_req_read(struct foobar_req *r, void *buf, size_t len);
+/* Raw response bytes (a CGI head already normalised, or body). */
+int appd_resp_raw(struct foobar_req *r, const void *buf, size_t len);
+/* The client fd, for poll() next to the script's pipes; -1 when the body
+ * has been read completely. */
+int appd_req_body_fd(struct foobar_req *r);
+/* Sends a small error response (status + plain text). */
+int appd_resp_error(struct foobar_req *r, int status, const char *msg);
+
+#endif

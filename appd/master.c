@@ -1,0 +1,624 @@
+/* master.c - the master process: owns the listening socket, forks and
+ * supervises workers through a shared scoreboard, enforces
+ * request_timeout, answers FCGI_OVERLOADED when every worker stays busy,
+ * captures worker stderr, reloads on SIGHUP by starting a new generation
+ * of workers before retiring the old one. */
+#include "appd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fcgi.h"
+#include "log.h"
+#include "sd.h"
+
+#define NSLOTS (APPD_MAX_WORKERS * 2)
+#define RELOAD_WAIT_MS 10000
+
+/* Master-only state per slot. */
+struct mslot {
+	int err_fd;		/* read end of the worker's stderr */
+	char line[1024];
+	size_t linelen;
+	int64_t spawned_ms;
+	int term_sent;
+};
+
+struct master {
+	struct appd_conf *conf;
+	struct appd_conf *old_conf;	/* kept while a reload is pending */
+	const char *config_path;
+	struct appd_board *board;
+	struct mslot ms[NSLOTS];
+	int listen_fd;
+	int sig_fd;
+	unsigned gen;
+	int reloading;			/* new generation starting */
+	int64_t reload_started;
+	int stopping;
+	int ready_sent;
+	unsigned quick_deaths;
+	int64_t respawn_at;
+	int64_t busy_since;		/* all workers busy since */
+	int64_t last_status;
+	uint64_t last_requests;
+};
+
+static struct master M;
+
+static struct appd_board *
+master_board_new(void)
+{
+	struct appd_board *b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED)
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->start_ms = (int64_t)time(NULL) * 1000;
+	b->nslots = NSLOTS;
+	return b;
+}
+
+static int
+slot_state(unsigned i)
+{
+	return __atomic_load_n(&M.board->slot[i].state, __ATOMIC_ACQUIRE);
+}
+
+/* Live workers of generation gen (not retiring); busy/idle counts. */
+static unsigned
+master_count(unsigned gen, unsigned *ready, unsigned *busy)
+{
+	unsigned i, n = 0, r = 0, b = 0;
+
+	for (i = 0; i < NSLOTS; i++) {
+		struct appd_slot *s = &M.board->slot[i];
+		int st = slot_state(i);
+
+		if (st == SLOT_FREE || s->gen != gen || s->retire)
+			continue;
+		n++;
+		if (st == SLOT_IDLE || st == SLOT_BUSY)
+			r++;
+		if (st == SLOT_BUSY)
+			b++;
+	}
+	if (ready != NULL)
+		*ready = r;
+	if (busy != NULL)
+		*busy = b;
+	return n;
+}
+
+static int
+master_spawn(unsigned gen, const struct appd_conf *conf)
+{
+	struct appd_worker_args a;
+	int p[2], devnull;
+	unsigned i;
+	pid_t pid;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (slot_state(i) == SLOT_FREE && M.board->slot[i].pid == 0)
+			break;
+	if (i == NSLOTS)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	memset(&M.board->slot[i], 0, sizeof(M.board->slot[i]));
+	M.board->slot[i].gen = gen;
+	M.board->slot[i].started_ms = appd_now_ms();
+	__atomic_store_n(&M.board->slot[i].state, SLOT_STARTING,
+	    __ATOMIC_RELEASE);
+	pid = fork();
+	if (pid == -1) {
+		log_err("fork: %s", strerror(errno));
+		M.board->slot[i].state = SLOT_FREE;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull != -1) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+		}
+		close(M.sig_fd);
+		a.conf = conf;
+		a.board = M.board;
+		a.slot = (int)i;
+		a.listen_fd = M.listen_fd;
+		appd_worker_run(&a);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	M.board->slot[i].pid = pid;
+	M.ms[i].err_fd = p[0];
+	M.ms[i].linelen = 0;
+	M.ms[i].spawned_ms = appd_now_ms();
+	M.ms[i].term_sent = 0;
+	return 0;
+}
+
+/* Logs complete lines from a worker's stderr, prefixed with its pid. */
+static void
+master_read_stderr(unsigned i, int flush)
+{
+	struct mslot *m = &M.ms[i];
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		n = read(m->err_fd, m->line + m->linelen,
+		    sizeof(m->line) - 1 - m->linelen);
+		if (n > 0)
+			m->linelen += (size_t)n;
+		while ((nl = memchr(m->line, '\n', m->linelen)) != NULL ||
+		    (m->linelen == sizeof(m->line) - 1) ||
+		    (flush && n <= 0 && m->linelen > 0)) {
+			size_t len = nl ? (size_t)(nl - m->line) : m->linelen;
+			size_t skip = 0;
+			char esc[2048];
+
+			/* the worker's own "foobar-appd: " prefix */
+			if (len > 13 && memcmp(m->line, "foobar-appd: ", 13) ==
+			    0)
+				skip = 13;
+			log_escape(esc, sizeof(esc), m->line + skip,
+			    len - skip);
+			log_info("worker %d: %s", (int)M.board->slot[i].pid,
+			    esc);
+			len += nl ? 1 : 0;
+			memmove(m->line, m->line + len, m->linelen - len);
+			m->linelen -= len;
+		}
+		if (n <= 0)
+			return;
+	}
+}
+
+static void
+master_reap(void)
+{
+	int status;
+	pid_t pid;
+	unsigned i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < NSLOTS; i++)
+			if (M.board->slot[i].pid == pid)
+				break;
+		if (i == NSLOTS)
+			continue;
+		struct appd_slot *s = &M.board->slot[i];
+		int planned = s->retire || M.stopping ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		int was_ready = s->state != SLOT_STARTING;
+
+		if (M.ms[i].err_fd != -1) {
+			master_read_stderr(i, 1);
+			close(M.ms[i].err_fd);
+			M.ms[i].err_fd = -1;
+		}
+		__atomic_fetch_add(&M.board->accepted, s->requests,
+		    __ATOMIC_RELAXED);
+		if (!planned) {
+			if (WIFSIGNALED(status))
+				log_warn("worker %d killed by signal %d",
+				    (int)pid, WTERMSIG(status));
+			else
+				log_warn("worker %d exited with status %d",
+				    (int)pid, WEXITSTATUS(status));
+			if (appd_now_ms() - M.ms[i].spawned_ms < 2000 ||
+			    !was_ready)
+				M.quick_deaths++;
+			else
+				M.quick_deaths = 0;
+			if (M.quick_deaths > 0) {
+				int64_t d = 100LL << (M.quick_deaths < 7 ?
+				    M.quick_deaths : 7);
+
+				M.respawn_at = appd_now_ms() +
+				    (d > 10000 ? 10000 : d);
+			}
+		}
+		if (M.reloading && s->gen == M.gen && !was_ready)
+			M.reloading = -1; /* the new generation failed */
+		memset(s, 0, sizeof(*s));
+		__atomic_store_n(&s->state, SLOT_FREE, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+master_retire(unsigned i)
+{
+	struct appd_slot *s = &M.board->slot[i];
+
+	if (s->pid <= 0 || M.ms[i].term_sent)
+		return;
+	__atomic_store_n(&s->retire, 1, __ATOMIC_RELEASE);
+	kill(s->pid, SIGTERM);
+	M.ms[i].term_sent = 1;
+}
+
+static void
+master_check_timeouts(void)
+{
+	int64_t now = appd_now_ms(), limit = M.conf->request_timeout;
+	unsigned i;
+
+	if (limit <= 0)
+		return;
+	for (i = 0; i < NSLOTS; i++) {
+		struct appd_slot *s = &M.board->slot[i];
+
+		if (slot_state(i) != SLOT_BUSY || s->pid <= 0)
+			continue;
+		if (now - __atomic_load_n(&s->busy_since_ms,
+		    __ATOMIC_RELAXED) > limit) {
+			log_warn("worker %d: %s %s exceeded request_timeout, "
+			    "killed", (int)s->pid, s->method, s->uri);
+			kill(s->pid, SIGKILL);
+			/* not a crash: respawn at once */
+			s->retire = 1;
+			M.board->killed++;
+		}
+	}
+}
+
+/* Keeps `workers` workers of the current generation running. */
+static void
+master_respawn(void)
+{
+	unsigned n;
+
+	if (M.stopping || appd_now_ms() < M.respawn_at)
+		return;
+	n = master_count(M.gen, NULL, NULL);
+	while (n < (unsigned)M.conf->workers) {
+		if (master_spawn(M.gen, M.conf) == -1)
+			return;
+		if (M.ready_sent)
+			M.board->respawned++;
+		n++;
+	}
+}
+
+static void
+master_reload(void)
+{
+	struct appd_conf *nc;
+	char err[512];
+
+	sdnotify_reloading();
+	if (M.reloading) {
+		log_warn("reload: a reload is already under way");
+		return;
+	}
+	nc = calloc(1, sizeof(*nc));
+	if (nc == NULL || appd_conf_load(nc, M.config_path, err,
+	    sizeof(err)) == -1) {
+		log_err("reload refused: %s", nc ? err : "out of memory");
+		if (nc != NULL)
+			appd_conf_free(nc);
+		free(nc);
+		sdnotify_ready();
+		return;
+	}
+	if (strcmp(nc->listen, M.conf->listen) != 0)
+		log_warn("reload: a new listen address needs a restart");
+	log_info("reloading %s: starting %lld new workers", M.config_path,
+	    nc->workers);
+	M.old_conf = M.conf;
+	M.conf = nc;
+	M.gen++;
+	M.reloading = 1;
+	M.reload_started = appd_now_ms();
+	M.respawn_at = 0;
+	M.quick_deaths = 0;
+}
+
+/* Once every new worker is ready, retire the old generation; on failure
+ * go back to it. */
+static void
+master_reload_progress(void)
+{
+	unsigned i, ready;
+
+	if (M.reloading == 0)
+		return;
+	master_count(M.gen, &ready, NULL);
+	if (M.reloading == 1 && ready >= (unsigned)M.conf->workers) {
+		for (i = 0; i < NSLOTS; i++)
+			if (slot_state(i) != SLOT_FREE &&
+			    M.board->slot[i].gen != M.gen)
+				master_retire(i);
+		appd_conf_free(M.old_conf);
+		free(M.old_conf);
+		M.old_conf = NULL;
+		M.reloading = 0;
+		log_info("reload done");
+		sdnotify_ready();
+		return;
+	}
+	if (M.reloading == -1 ||
+	    appd_now_ms() - M.reload_started > RELOAD_WAIT_MS) {
+		log_err("reload failed: new workers did not start; keeping "
+		    "the old ones");
+		for (i = 0; i < NSLOTS; i++)
+			if (slot_state(i) != SLOT_FREE &&
+			    M.board->slot[i].gen == M.gen)
+				master_retire(i);
+		appd_conf_free(M.conf);
+		free(M.conf);
+		M.conf = M.old_conf;
+		M.old_conf = NULL;
+		M.gen--;
+		M.reloading = 0;
+		M.respawn_at = 0;
+		sdnotify_ready();
+	}
+}
+
+/* Every worker is busy and a connection waits: answer it with an
+ * FCGI_OVERLOADED end of request (and a 503 head for fronts that only
+ * read STDOUT). Bounded: at most ~150 ms. */
+static void
+master_overloaded(void)
+{
+	static const char head[] = "Status: 503 Service Unavailable\r\n"
+	    "Retry-After: 1\r\nContent-Type: text/plain\r\n\r\n"
+	    "overloaded\n";
+	unsigned char in[4096], out[256];
+	struct fcgi_parser p;
+	struct fcgi_event ev;
+	unsigned id = 1;
+	struct pollfd pfd;
+	int64_t deadline;
+	size_t n;
+	ssize_t got;
+	long k;
+	int fd = accept4(M.listen_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	fcgi_parser_init(&p);
+	deadline = appd_now_ms() + 100;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	/* learn the request id from BEGIN_REQUEST */
+	while (appd_now_ms() < deadline && poll(&pfd, 1, 20) >= 0) {
+		got = read(fd, in, sizeof(in));
+		if (got <= 0) {
+			if (got == 0 || errno != EAGAIN)
+				break;
+			continue;
+		}
+		for (size_t off = 0;;) {
+			k = fcgi_parse(&p, in + off, (size_t)got - off, &ev);
+			if (k < 0 || ev.kind == FCGI_EV_NONE)
+				break;
+			off += (size_t)k;
+			if (ev.type == FCGI_BEGIN_REQUEST &&
+			    ev.kind == FCGI_EV_RECORD) {
+				id = ev.request_id;
+				deadline = 0;
+			}
+		}
+	}
+	n = fcgi_record_encode(out, sizeof(out), FCGI_STDOUT, id, head,
+	    sizeof(head) - 1);
+	n += fcgi_record_encode(out + n, sizeof(out) - n, FCGI_STDOUT, id,
+	    NULL, 0);
+	n += fcgi_end_request_encode(out + n, id, 0, FCGI_OVERLOADED);
+	if (appd_write_all(fd, out, n, 50) == 0) {
+		shutdown(fd, SHUT_WR);
+		/* read what the front still sends, so close sends no RST */
+		deadline = appd_now_ms() + 50;
+		while (appd_now_ms() < deadline && poll(&pfd, 1, 10) >= 0 &&
+		    read(fd, in, sizeof(in)) != 0)
+			;
+	}
+	close(fd);
+	M.board->overloaded++;
+	log_warn("all workers busy: answered FCGI_OVERLOADED");
+}
+
+static void
+master_notify_status(void)
+{
+	int64_t now = appd_now_ms();
+	unsigned total, ready, busy, i;
+	uint64_t req = M.board->accepted;
+	double rate;
+
+	if (now - M.last_status < 2000)
+		return;
+	for (i = 0; i < NSLOTS; i++)
+		if (slot_state(i) != SLOT_FREE)
+			req += M.board->slot[i].requests;
+	total = master_count(M.gen, &ready, &busy);
+	rate = M.last_status ? (double)(req - M.last_requests) * 1000.0 /
+	    (double)(now - M.last_status) : 0;
+	sdnotify_status("workers: %u, busy: %u, idle: %u, requests: %llu, "
+	    "%.1f req/s", total, busy, ready - busy,
+	    (unsigned long long)req, rate);
+	M.last_status = now;
+	M.last_requests = req;
+}
+
+/* Handles pending signals. */
+static void
+master_signals(void)
+{
+	struct signalfd_siginfo si;
+	unsigned i;
+
+	while (read(M.sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			break;
+		case SIGHUP:
+			if (!M.stopping)
+				master_reload();
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			if (!M.stopping) {
+				log_info("stopping: letting workers finish");
+				sdnotify_stopping();
+				M.stopping = 1;
+				for (i = 0; i < NSLOTS; i++)
+					if (slot_state(i) != SLOT_FREE)
+						master_retire(i);
+			}
+			break;
+		}
+	}
+	master_reap();
+}
+
+static int
+master_signals_init(void)
+{
+	sigset_t set;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	M.sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return M.sig_fd == -1 ? -1 : 0;
+}
+
+static unsigned
+master_live(void)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (M.board->slot[i].pid > 0)
+			n++;
+	return n;
+}
+
+/* One round of the loop: poll the signals, worker stderr pipes and, when
+ * every worker is busy, the listen socket. */
+static void
+master_poll_once(void)
+{
+	struct pollfd pfd[NSLOTS + 2];
+	unsigned idx[NSLOTS], n = 0, i, ready, busy, total;
+	int listen_at = -1;
+	int64_t now;
+
+	pfd[n].fd = M.sig_fd;
+	pfd[n++].events = POLLIN;
+	for (i = 0; i < NSLOTS; i++) {
+		if (M.board->slot[i].pid <= 0 || M.ms[i].err_fd == -1)
+			continue;
+		idx[n - 1] = i;
+		pfd[n].fd = M.ms[i].err_fd;
+		pfd[n++].events = POLLIN;
+	}
+	total = master_count(M.gen, &ready, &busy);
+	now = appd_now_ms();
+	if (!M.stopping && total > 0 && busy == ready && ready == total &&
+	    !M.reloading) {
+		if (M.busy_since == 0)
+			M.busy_since = now;
+		listen_at = (int)n;
+		pfd[n].fd = M.listen_fd;
+		pfd[n++].events = POLLIN;
+	} else
+		M.busy_since = 0;
+	if (poll(pfd, n, 100) < 0 && errno != EINTR)
+		return;
+	if (pfd[0].revents)
+		master_signals();
+	for (i = 1; i < n; i++)
+		if ((int)i != listen_at && pfd[i].revents &&
+		    M.board->slot[idx[i - 1]].pid > 0 &&
+		    M.ms[idx[i - 1]].err_fd != -1)
+			master_read_stderr(idx[i - 1], 0);
+	if (listen_at >= 0 && (pfd[listen_at].revents & POLLIN) &&
+	    appd_now_ms() - M.busy_since >= M.conf->queue_timeout)
+		master_overloaded();
+}
+
+int
+appd_master_run(struct appd_conf *conf, const char *config_path,
+    int listen_fd)
+{
+	unsigned i, ready;
+	int64_t stop_deadline = 0;
+
+	M.conf = conf;
+	M.config_path = config_path;
+	M.listen_fd = listen_fd;
+	for (i = 0; i < NSLOTS; i++)
+		M.ms[i].err_fd = -1;
+	if ((M.board = master_board_new()) == NULL) {
+		log_err("scoreboard: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (master_signals_init() == -1) {
+		log_err("signals: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	log_info("starting %lld workers", conf->workers);
+	for (;;) {
+		master_respawn();
+		master_poll_once();
+		master_check_timeouts();
+		master_reload_progress();
+		if (!M.ready_sent && master_count(M.gen, &ready, NULL) > 0 &&
+		    ready >= (unsigned)M.conf->workers) {
+			sdnotify_ready();
+			log_info("ready: %u workers", ready);
+			M.ready_sent = 1;
+		}
+		if (M.stopping) {
+			if (stop_deadline == 0)
+				stop_deadline = appd_now_ms() +
+				    M.conf->request_timeout + 5000;
+			if (master_live() == 0)
+				break;
+			if (appd_now_ms() > stop_deadline)
+				for (i = 0; i < NSLOTS; i++)
+					if (M.board->slot[i].pid > 0)
+						kill(M.board->slot[i].pid,
+						    SIGKILL);
+		}
+		master_notify_status();
+	}
+	log_info("stopped");
+	return EXIT_OK;
+}

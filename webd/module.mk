@@ -18,3 +18,4 @@ fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
+ITESTS += tests/webd/static.sh

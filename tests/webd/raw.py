@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Raw-socket probes for the webd tests.
+
+raw.py send PORT REQUEST [TIMEOUT]  send REQUEST (Python escapes such as
+    \\r\\n and \\x00 are decoded) in one write; print what comes back until
+    the server closes or TIMEOUT seconds pass without data
+raw.py slowloris PORT LIMIT  trickle a request header one byte a second;
+    print the seconds until the server closed the connection, or "open"
+    after LIMIT seconds
+raw.py idle PORT N SECONDS  open N keep-alive connections, make one request
+    on each, and hold them open for SECONDS
+"""
+import socket
+import sys
+import time
+
+
+def recv_all(s, timeout):
+    s.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        out += b"\n<RESET>"
+    return out
+
+
+def send(port, req, timeout):
+    data = req.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(data)
+    out = recv_all(s, timeout)
+    s.close()
+    sys.stdout.write(out.decode("latin-1"))
+
+
+def slowloris(port, limit):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    req = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 200
+    t0 = time.time()
+    i = 0
+    while time.time() - t0 < limit:
+        try:
+            s.send(req[i:i + 1])
+        except OSError:
+            break
+        i += 1
+        s.settimeout(1.0)
+        try:
+            if s.recv(1024) == b"":
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+    else:
+        print("open")
+        return
+    print("%.1f" % (time.time() - t0))
+
+
+def idle(port, n, seconds):
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        conns.append(s)
+    for s in conns:
+        s.recv(4096)
+    print("open", len(conns), flush=True)
+    time.sleep(seconds)
+
+
+def main():
+    cmd, port = sys.argv[1], int(sys.argv[2])
+    if cmd == "send":
+        send(port, sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4
+             else 1.0)
+    elif cmd == "slowloris":
+        slowloris(port, float(sys.argv[3]))
+    elif cmd == "idle":
+        idle(port, int(sys.argv[3]), float(sys.argv[4]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+#!/bin/sh
+# bench/dbmigrate.sh - foobar-dbmigrate up vs. the floor: the same SQL piped
+# through the mariadb client. 500 small generated migrations (a table and
+# a row each), each side into a fresh database of one private MariaDB,
+# 3 rounds interleaved, medians compared. Target: ratio <= 1.2.
+# usage: bench/dbmigrate.sh [O]   (programs in O/bin, default build/bin;
+# BIN overrides). Env: N (migrations, 500), ROUNDS (3).
+set -u
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$(cd "${1:-build}" && pwd)/bin}
+DBM=$BIN/foobar-dbmigrate
+N=${N:-500}
+ROUNDS=${ROUNDS:-3}
+[ -x "$DBM" ] || { echo "no $DBM; run make first" >&2; exit 1; }
+. "$SRCDIR/tests/lib/mariadb.sh"
+MDB_DIR=$(mktemp -d /tmp/dbm-bench.XXXXXX) || exit 1
+MDB_OWN_DIR=1
+trap mariadb_cleanup EXIT
+trap 'exit 1' INT TERM
+mariadb_start || exit 1
+
+MIG=$MDB_DIR/mig
+mkdir "$MIG"
+i=1
+while [ $i -le "$N" ]; do
+	v=$((1000 + i))
+	printf -- '-- migration %d\nCREATE TABLE t%d (id INT PRIMARY KEY, v VARCHAR(32));\nINSERT INTO t%d VALUES (1, '\''row %d'\'');\n' \
+	    $i $i $i $i >"$MIG/${v}_t$i.up.sql"
+	i=$((i + 1))
+done
+# The floor's input: every up file in version order (names sort as numbers:
+# all versions have the same number of digits).
+cat "$MIG"/*.up.sql >"$MDB_DIR/all.sql"
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+median() {
+	tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ a[NR] = $1 }
+	    END { print a[int((NR + 1) / 2)] }'
+}
+
+run_floor() {
+	t0=$(now_ms)
+	mariadb --no-defaults -uroot --socket="$MDB_SOCK" "floor$r" \
+	    <"$MDB_DIR/all.sql" || exit 1
+	t1=$(now_ms)
+	floor_ms="$floor_ms $((t1 - t0))"
+}
+
+run_dbm() {
+	mariadb_write_cnf "$MDB_DIR/dbm$r.cnf" "dbm$r"
+	t0=$(now_ms)
+	"$DBM" -c "$MDB_DIR/dbm$r.cnf" -d "$MIG" up >/dev/null || exit 1
+	t1=$(now_ms)
+	dbm_ms="$dbm_ms $((t1 - t0))"
+	n=$(mariadb_sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'dbm$r'")
+	[ "$n" = $((N + 1)) ] || { echo "dbm$r has $n tables" >&2; exit 1; }
+}
+
+# Side by side: the order alternates between rounds, so that neither side
+# always meets the fuller server.
+floor_ms=""
+dbm_ms=""
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	mariadb_sql "CREATE DATABASE floor$r; CREATE DATABASE dbm$r" || exit 1
+	if [ $((r % 2)) = 1 ]; then
+		run_floor
+		run_dbm
+	else
+		run_dbm
+		run_floor
+	fi
+	r=$((r + 1))
+done
+fm=$(echo "$floor_ms" | median)
+dm=$(echo "$dbm_ms" | median)
+ratio=$(awk -v d="$dm" -v f="$fm" 'BEGIN { printf "%.2f", d / f }')
+echo "dbmigrate: $N migrations, $ROUNDS rounds"
+echo "  mariadb client (floor): ${fm} ms median (runs:$floor_ms)"
+echo "  foobar-dbmigrate up:    ${dm} ms median (runs:$dbm_ms)"
+echo "  ratio: $ratio (target <= 1.2)"
+awk -v r="$ratio" 'BEGIN { exit !(r <= 1.2) }'

@@ -19,3 +19,15 @@ fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
 ITESTS += tests/webd/static.sh
+
+INSTALL_TARGETS += install-webd
+install-webd: $(O)/bin/foobar-webd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 755 $(O)/bin/foobar-webd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 webd/foobar-webd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 webd/webd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 etc/webd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/webd.conf
+	install -m 644 etc/systemd/foobar-webd.socket \
+		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/

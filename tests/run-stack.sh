@@ -7,7 +7,8 @@
 set -euo pipefail
 O=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin=$(cd "$O" && pwd)/bin
+obj=$(cd "$O" && pwd)
+bin=$obj/bin
 state=$top/state
 run=$state/run
 port=${FOOBAR_PORT:-8080}
@@ -75,7 +76,7 @@ max_requests = 10000
 request_timeout = 30
 
 [app]
-module = $top/$O/apps/guestbook.so
+module = $obj/lib/apps/guestbook.so
 
 [cgi]
 prefix = /cgi-bin/

@@ -4,7 +4,8 @@
 # lintian to report no error and no warning.
 #
 # The copy holds the tracked files as they are in the work tree (so
-# uncommitted edits are built, untracked files are not); the work tree
+# uncommitted edits are built, untracked files are not); with
+# FOOBAR_DEB_TREE=HEAD it holds the last commit instead. The work tree
 # itself is never written to except build/deb/.
 set -euo pipefail
 
@@ -16,14 +17,16 @@ trap 'rm -rf "$work"' EXIT
 # export_tree DIR: a clean copy of the source tree into DIR.
 export_tree() {
 	mkdir -p "$1"
-	if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	if [ "${FOOBAR_DEB_TREE:-}" = HEAD ]; then
+		git -C "$top" archive --format=tar HEAD | tar -C "$1" -xf -
+	elif git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		# Tracked files deleted in the work tree are left out.
 		(cd "$top" && git ls-files -z --cached |
 		    while IFS= read -r -d '' f; do
 			    if [ -e "$f" ] || [ -L "$f" ]; then
 				    printf '%s\0' "$f"
 			    fi
-		    done | tar --null -T - --no-recursion -cf -) |
+		    done | tar --null --no-recursion -T - -cf -) |
 		    tar -C "$1" -xf -
 	else
 		tar -C "$top" --exclude=./build --exclude=./state \

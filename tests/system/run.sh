@@ -4,7 +4,7 @@
 # suite (debian/tests/) there with autopkgtest's null runner, so the tests
 # exercise the installed packages under a real systemd.
 #
-# Every binary package in build/deb/ is installed: later packages join the
+# Every binary package in build/deb/ (but -dbgsym) is installed: later packages join the
 # harness just by being built. The pristine container root is cached outside
 # the work tree (FOOBAR_SYSTEM_CACHE, default /var/cache/foobar-system) and
 # rebuilt when missing or incomplete; each run boots a throw-away copy of it.
@@ -44,7 +44,11 @@ if [ "${FOOBAR_SYSTEM_NO_BUILD:-}" != 1 ]; then
 	"$top/tests/system/build-debs.sh"
 fi
 shopt -s nullglob
-debs=("$debdir"/*.deb)
+debs=()
+for d in "$debdir"/*.deb; do
+	case $d in *-dbgsym_*) continue ;; esac
+	debs+=("$d")
+done
 shopt -u nullglob
 [ ${#debs[@]} -gt 0 ] || die "no .deb in $debdir (run make deb)"
 

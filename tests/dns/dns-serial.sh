@@ -95,11 +95,11 @@ if [ "$(id -u)" != 0 ]; then
 	only_zone "unwritable directory"
 fi
 
-# Readers never see half a zone: a reader loop runs during 30 writes.
+# Readers never see half a zone: a reader loop runs during 20 writes.
 conf "x A 192.0.2.30" >"$T/x.conf"
 (
 	i=0
-	while [ $i -lt 400 ]; do
+	while [ $i -lt 200 ]; do
 		if [ -e "$Z" ] && ! tail -n 1 "$Z" | grep -q 'IN'; then
 			echo torn >"$T/torn"
 		fi
@@ -108,14 +108,14 @@ conf "x A 192.0.2.30" >"$T/x.conf"
 ) &
 reader=$!
 i=0
-while [ $i -lt 30 ]; do
+while [ $i -lt 20 ]; do
 	if [ $((i % 2)) = 0 ]; then c=$T/x.conf; else c=$T/c.conf; fi
 	"$DNS" -c "$c" 2>/dev/null || fail "write $i"
 	i=$((i + 1))
 done
 wait $reader
 [ -e "$T/torn" ] && fail "a reader saw a partial zone" ||
-	ok "readers saw whole zones during 30 rewrites"
-only_zone "30 rewrites"
+	ok "readers saw whole zones during 20 rewrites"
+only_zone "20 rewrites"
 checkzone foobar.test "$Z"
 finish

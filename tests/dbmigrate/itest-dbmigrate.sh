@@ -317,6 +317,27 @@ BGPIDS=""
 eq "$(sql 'SELECT COUNT(*) FROM dbmigrate_history WHERE success = 1')" 2 \
     "holder finished"
 
+# A run killed half way leaves a failed record. The server finishes the
+# statement it was running, then ends the session and frees the lock.
+newdb killed
+printf 'CREATE TABLE k1 (id INT);\nSELECT SLEEP(3);\nCREATE TABLE k2 (id INT);\n' \
+    >"$MIG/1_k.up.sql"
+"$DBM" -c "$CNF" -d "$MIG" up >"$T/killed" 2>&1 &
+p1=$!
+BGPIDS=$p1
+n=0
+while [ "$(sql "SHOW TABLES LIKE 'k1'")" = "" ] && [ $n -lt 100 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -9 $p1
+wait $p1 2>/dev/null
+BGPIDS=""
+expect 4 --lock-timeout 20 up
+has "1_k failed while applying it (up)"
+has "interrupted before it finished"
+eq "$(sql "SHOW TABLES LIKE 'k2'")" "" "killed run stopped"
+
 # ---------------------------------------------------------------- baseline
 newdb baseline
 sql 'CREATE TABLE legacy1 (id INT); CREATE TABLE legacy2 (id INT)'

@@ -653,7 +653,7 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		http_set_deadline(r->conn, 0);
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->version, sizeof(r->version), "%s", version);
-	/* MHD refuses what does not fit its memory pool (twice the limit);
+	/* MHD answers 431 itself for what does not fit its memory pool;
 	 * this makes the limit exact. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
 	if (ci != NULL && ci->header_size > (size_t)s->cf->max_header_size)
@@ -753,10 +753,11 @@ server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
 	    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-	size_t mem = (size_t)cf->max_header_size * 2;
+	/* MHD zeroes the whole pool after each request, so every kept-alive
+	 * connection costs its full size in memory: the header plus room
+	 * for the parsed fields and the response header. */
+	size_t mem = (size_t)cf->max_header_size + 2048;
 
-	if (mem < 8192)
-		mem = 8192;
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,

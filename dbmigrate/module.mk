@@ -22,7 +22,8 @@ INSTALL_TARGETS += install-dbmigrate
 install-dbmigrate: $(O)/bin/foobar-dbmigrate
 	install -d $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(PREFIX)/share/foobar/migrations
 	install -m 755 $(O)/bin/foobar-dbmigrate $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 dbmigrate/foobar-dbmigrate.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/

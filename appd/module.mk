@@ -24,3 +24,5 @@ $(O)/lib/apps/guestbook.so: appd/apps/guestbook.c include/foobar/app.h
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(call pkgcflags,jansson mysqlclient) \
 		-shared $(LDFLAGS) -o $@ appd/apps/guestbook.c \
 		$(call pkglibs,jansson mysqlclient)
+
+ITESTS += tests/appd/appd-fcgi.sh

@@ -168,7 +168,7 @@ gb_bind_row(MYSQL_BIND *b, struct gb_row *r)
 static json_t *
 gb_row_json(const struct gb_row *r)
 {
-	return json_pack("{sIs+#s+#s+#}", "id", (json_int_t)r->id, "name",
+	return json_pack("{sIss#ss#ss#}", "id", (json_int_t)r->id, "name",
 	    r->name, (int)r->nlen, "text", r->text, (int)r->tlen,
 	    "created_at", r->created, (int)r->clen);
 }
@@ -205,7 +205,10 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 		goto done;
 	}
 	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED)
-		json_array_append_new(arr, gb_row_json(r));
+		if (json_array_append_new(arr, gb_row_json(r)) == -1) {
+			gb_error(req, 500, "out of memory");
+			goto done;
+		}
 	if (f != MYSQL_NO_DATA) {
 		gb_db_error(req, db, st);
 		goto done;

@@ -180,7 +180,7 @@ dns_report(const struct dns_opts *o, const struct dns_error *e)
 		return;
 	}
 	if (!o->config_read) {
-		log_err("%s", e->msg);
+		log_err("%s (%s does not exist)", e->msg, o->config);
 		return;
 	}
 	if (e->key != NULL)

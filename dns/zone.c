@@ -677,16 +677,18 @@ zone_domain(struct zone *z)
 	return 0;
 }
 
-/* nameserver = and hostmaster = (absolute, final dot optional). */
+/* nameserver = (absolute, final dot optional). */
 static int
-zone_soa_names(struct zone *z)
+zone_nameserver(struct zone *z)
 {
 	const struct dns_config *c = z->cfg;
-	char why[200], q[96], local[NAME_BUF], *at;
-	size_t i, o = 0;
+	char why[200], q[96];
 
 	if (c->nameserver == NULL) {
 		fmt(z->ns, sizeof(z->ns), "ns1.%s", z->origin);
+		if (name_check(z->ns, 0, why, sizeof(why)) == -1)
+			return zone_fail(z, "domain", 0, "the default "
+			    "nameserver ns1.%s: %s", z->origin, why);
 	} else {
 		zone_quote(q, sizeof(q), c->nameserver);
 		if (strlen(c->nameserver) >= NAME_BUF / 2 ||
@@ -700,13 +702,26 @@ zone_soa_names(struct zone *z)
 			return zone_fail(z, "nameserver", 0, "nameserver %s: "
 			    "%s", q, why);
 	}
+	return 0;
+}
+
+/* hostmaster = "user@example.com" or "user.example.com": the first
+ * label is the mailbox, its dots escaped (RFC 1035 §8). */
+static int
+zone_hostmaster(struct zone *z)
+{
+	const struct dns_config *c = z->cfg;
+	char why[200], q[96], local[NAME_BUF], *at;
+	size_t i, o = 0;
+
 	if (c->hostmaster == NULL) {
 		fmt(z->rname, sizeof(z->rname), "hostmaster.%s",
 		    z->origin);
+		if (name_check(z->rname, 0, why, sizeof(why)) == -1)
+			return zone_fail(z, "domain", 0, "the default "
+			    "hostmaster hostmaster.%s: %s", z->origin, why);
 		return 0;
 	}
-	/* "user@example.com" or "user.example.com": the first label is
-	 * the mailbox, its dots escaped (RFC 1035 §8). */
 	zone_quote(q, sizeof(q), c->hostmaster);
 	if (strlen(c->hostmaster) >= NAME_BUF / 4)
 		return zone_fail(z, "hostmaster", 0, "hostmaster %s: too long",
@@ -1021,11 +1036,8 @@ zone_has_address(const struct zone *z, const char *owner)
 	    zone_find(z, owner, RR_AAAA, (size_t)-1) != NULL;
 }
 
-static int
-rr_blame(struct zone *z, const struct rr *r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
+/* Refuses the zone, blaming the source of r. */
+static int __attribute__((format(printf, 3, 4)))
 rr_blame(struct zone *z, const struct rr *r, const char *fmt, ...)
 {
 	char msg[400];
@@ -1157,15 +1169,90 @@ zone_free(struct zone *z)
 	z->n = z->cap = 0;
 }
 
-/* Builds the records of cfg into z and checks them. */
+/* Moves the last RR to index at, before the records parsed already. */
+static void
+zone_move_last(struct zone *z, size_t at)
+{
+	struct rr last = z->rr[z->n - 1];
+
+	memmove(&z->rr[at + 1], &z->rr[at], (z->n - 1 - at) * sizeof(last));
+	z->rr[at] = last;
+}
+
+/* The NS record of nameserver =, right after the SOA. */
+static int
+zone_ns(struct zone *z)
+{
+	struct buf b = { 0 };
+	char desc[140];
+
+	if (z->cfg->nameserver != NULL)
+		fmt(desc, sizeof(desc), "nameserver %s", z->ns);
+	else
+		fmt(desc, sizeof(desc), "the default nameserver %s", z->ns);
+	buf_printf(&b, "%s", z->ns);
+	return zone_add_rdata(z, z->origin, RR_NS, &b, z->ns,
+	    z->cfg->nameserver ? "nameserver" : NULL, 0, desc);
+}
+
+/* An in-zone nameserver that no record gives an address (and that is
+ * no alias: zone_check refuses that) gets the apex addresses, inserted
+ * at *at. */
+static int
+zone_ns_addresses(struct zone *z, size_t *at)
+{
+	const char *key = z->rr[0].key;
+	struct buf b = { 0 };
+	size_t i, naddr = z->cfg->address.n;
+	char desc[sizeof(z->rr[0].desc)];
+
+	if (!name_in_zone(z, z->ns) || strcmp(z->ns, z->origin) == 0 ||
+	    zone_has_address(z, z->ns) ||
+	    zone_find(z, z->ns, RR_CNAME, (size_t)-1) != NULL ||
+	    (z->cfg->www && strncmp(z->ns, "www.", 4) == 0 &&
+	    strcmp(z->ns + 4, z->origin) == 0))
+		return 0;
+	/* zone_add may move z->rr: copy what is needed from it first. */
+	memcpy(desc, z->rr[0].desc, sizeof(desc));
+	for (i = 0; i < naddr; i++) {
+		enum rr_type t = z->rr[1 + i].type;
+
+		buf_printf(&b, "%s", z->rr[1 + i].rdata);
+		if (zone_add_rdata(z, z->ns, t, &b, NULL, key, 0, desc) == -1)
+			return -1;
+		zone_move_last(z, (*at)++);
+	}
+	return 0;
+}
+
+/* www = yes: www CNAME to the apex, inserted at *at. */
+static int
+zone_www(struct zone *z, size_t *at)
+{
+	struct buf b = { 0 };
+	char www[NAME_BUF];
+
+	if (!z->cfg->www)
+		return 0;
+	fmt(www, sizeof(www), "www.%s", z->origin);
+	if (strlen(www) > NAME_WIRE_MAX - 1)
+		return zone_fail(z, "www", 0, "www = yes: name www.%s is "
+		    "longer than 255 bytes", z->origin);
+	buf_printf(&b, "%s", z->origin);
+	if (zone_add_rdata(z, www, RR_CNAME, &b, z->origin, "www", 0,
+	    "www = yes") == -1)
+		return -1;
+	zone_move_last(z, (*at)++);
+	return 0;
+}
+
+/* Builds the records of cfg into z, in their output order, and checks
+ * them. */
 static int
 zone_load(struct zone *z, const struct dns_config *cfg,
     struct dns_error *err)
 {
-	struct buf b = { 0 };
-	size_t first_record, i, nrec;
-	char desc[140];
-	struct rr *tmp;
+	size_t at;
 
 	memset(z, 0, sizeof(*z));
 	memset(err, 0, sizeof(*err));
@@ -1175,82 +1262,17 @@ zone_load(struct zone *z, const struct dns_config *cfg,
 	if (z->ttl < DNS_TTL_MIN || z->ttl > DNS_TTL_MAX)
 		return zone_fail(z, "ttl", 0, "ttl %lld is out of range (%d to "
 		    "%d seconds)", z->ttl, DNS_TTL_MIN, DNS_TTL_MAX);
-	if (zone_domain(z) == -1 || zone_soa_names(z) == -1)
+	if (zone_domain(z) == -1 || zone_nameserver(z) == -1 ||
+	    zone_hostmaster(z) == -1 || zone_ns(z) == -1 ||
+	    zone_addresses(z) == -1)
 		return -1;
-	if (cfg->nameserver != NULL)
-		fmt(desc, sizeof(desc), "nameserver %s", z->ns);
-	else
-		fmt(desc, sizeof(desc), "the default nameserver %s",
-		    z->ns);
-	buf_printf(&b, "%s", z->ns);
-	if (zone_add_rdata(z, z->origin, RR_NS, &b, z->ns,
-	    cfg->nameserver ? "nameserver" : NULL, 0, desc) == -1)
+	/* The records are parsed first, to know whether the nameserver
+	 * has addresses of its own; the generated ones go before them. */
+	at = z->n;
+	if (zone_records(z) == -1 || zone_ns_addresses(z, &at) == -1 ||
+	    zone_www(z, &at) == -1)
 		return -1;
-	if (zone_addresses(z) == -1)
-		return -1;
-	/* The records go after the generated ones; parse them first to
-	 * know whether the nameserver has addresses of its own. */
-	first_record = z->n;
-	if (zone_records(z) == -1)
-		return -1;
-	nrec = z->n - first_record;
-	tmp = malloc((nrec + 1) * sizeof(*tmp));
-	if (tmp == NULL)
-		return zone_fail(z, NULL, 0, "out of memory");
-	memcpy(tmp, z->rr + first_record, nrec * sizeof(*tmp));
-	z->n = first_record;
-	if (name_in_zone(z, z->ns) && strcmp(z->ns, z->origin) != 0) {
-		int has = 0, alias = cfg->www &&
-		    strncmp(z->ns, "www.", 4) == 0 &&
-		    strcmp(z->ns + 4, z->origin) == 0;
-
-		for (i = 0; i < nrec; i++)
-			if (strcmp(tmp[i].owner, z->ns) == 0) {
-				has |= tmp[i].type == RR_A ||
-				    tmp[i].type == RR_AAAA;
-				alias |= tmp[i].type == RR_CNAME;
-			}
-		for (i = 0; !has && !alias && i < cfg->address.n; i++) {
-			struct rr *a = &z->rr[1 + i];
-
-			buf_printf(&b, "%s", a->rdata);
-			if (zone_add_rdata(z, z->ns, a->type, &b, NULL,
-			    z->rr[0].key, 0, desc) == -1)
-				goto fail;
-		}
-	}
-	if (cfg->www) {
-		char www[NAME_BUF];
-
-		fmt(www, sizeof(www), "www.%s", z->origin);
-		buf_printf(&b, "%s", z->origin);
-		if (strlen(www) > NAME_WIRE_MAX - 1) {
-			free(b.p);
-			zone_fail(z, "www", 0, "www = yes: name www.%s is "
-			    "longer than 255 bytes", z->origin);
-			goto fail;
-		}
-		if (zone_add_rdata(z, www, RR_CNAME, &b, z->origin, "www", 0,
-		    "www = yes") == -1)
-			goto fail;
-	}
-	for (i = 0; i < nrec; i++) {
-		struct rr *r = zone_add(z, "", RR_A, NULL, 0, "");
-
-		if (r == NULL) {
-			zone_fail(z, NULL, 0, "out of memory");
-			goto fail;
-		}
-		*r = tmp[i];
-		tmp[i].rdata = NULL;
-	}
-	free(tmp);
 	return zone_check(z);
-fail:
-	for (i = 0; i < nrec; i++)
-		free(tmp[i].rdata);
-	free(tmp);
-	return -1;
 }
 
 static const char *

@@ -351,6 +351,60 @@ START_TEST(accepted)
 }
 END_TEST
 
+START_TEST(many_addresses)
+{
+	struct dns_config cfg;
+	char a[32], *z, *p;
+	int i, n = 0;
+
+	/* Enough records that the array moves while the nameserver's
+	 * address records are added. */
+	t_cfg(&cfg, (char *)NULL);
+	for (i = 2; i < 40; i++) {
+		snprintf(a, sizeof(a), "192.0.2.%d", i);
+		conf_list_add(&cfg.address, a);
+	}
+	z = t_build(&cfg);
+	for (p = z; (p = strstr(p, "\nns1\tIN\tA\t192.0.2.")) != NULL; p++)
+		n++;
+	ck_assert_int_eq(n, 39);
+	free(z);
+	dns_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(refused_long_defaults)
+{
+	struct dns_config cfg;
+	char name[300];
+
+	/* 252 bytes: the domain fits, ns1.<domain> does not. */
+	memset(name, 'a', 252);
+	name[252] = '\0';
+	for (int i = 63; i < 252; i += 64)
+		name[i] = '.';
+	t_cfg(&cfg, (char *)NULL);
+	free(cfg.domain);
+	cfg.domain = strdup(name);
+	cfg.www = 0;
+	t_refused(&cfg, "domain", 0, "the default nameserver");
+
+	t_cfg(&cfg, (char *)NULL);
+	free(cfg.domain);
+	cfg.domain = strdup(name);
+	cfg.www = 0;
+	cfg.nameserver = strdup("ns.example.net");
+	t_refused(&cfg, "domain", 0, "the default hostmaster");
+
+	t_cfg(&cfg, (char *)NULL);
+	free(cfg.domain);
+	cfg.domain = strdup(name);
+	cfg.nameserver = strdup("ns.example.net");
+	cfg.hostmaster = strdup("h@example.net");
+	t_refused(&cfg, "www", 0, "www = yes: name www.");
+}
+END_TEST
+
 START_TEST(txt_split)
 {
 	struct dns_config cfg;
@@ -550,6 +604,8 @@ dns_suite(void)
 	tcase_add_test(tc, refused_name_over_255);
 	tcase_add_test(tc, refused_keys);
 	tcase_add_test(tc, accepted);
+	tcase_add_test(tc, many_addresses);
+	tcase_add_test(tc, refused_long_defaults);
 	tcase_add_test(tc, txt_split);
 	tcase_add_test(tc, serial_next);
 	tcase_add_test(tc, today_parse);

@@ -9,6 +9,10 @@ raw.py slowloris PORT LIMIT  trickle a request header one byte a second;
     after LIMIT seconds
 raw.py idle PORT N SECONDS  open N keep-alive connections, make one request
     on each, and hold them open for SECONDS
+raw.py count PORT N  open N connections at once, send a request on each,
+    print how many got an HTTP answer
+raw.py notify PATH SECONDS  receive sd_notify datagrams on the Unix socket
+    PATH for SECONDS, one message per line on stdout
 """
 import socket
 import sys
@@ -77,13 +81,57 @@ def idle(port, n, seconds):
     time.sleep(seconds)
 
 
+def count(port, n):
+    conns = []
+    for _ in range(n):
+        try:
+            conns.append(socket.create_connection(("127.0.0.1", port),
+                                                  timeout=5))
+        except OSError:
+            pass
+    time.sleep(0.5)
+    answered = 0
+    for s in conns:
+        try:
+            s.sendall(b"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        except OSError:
+            continue
+    for s in conns:
+        try:
+            s.settimeout(5)
+            if s.recv(12).startswith(b"HTTP/1.1 200"):
+                answered += 1
+        except OSError:
+            pass
+    print(answered)
+
+
+def notify(path, seconds):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    end = time.time() + seconds
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            msg = s.recv(4096)
+        except socket.timeout:
+            break
+        print(msg.decode("utf-8", "replace").replace("\n", " "),
+              flush=True)
+
+
 def main():
+    if sys.argv[1] == "notify":
+        notify(sys.argv[2], float(sys.argv[3]))
+        return
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "send":
         send(port, sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4
              else 1.0)
     elif cmd == "slowloris":
         slowloris(port, float(sys.argv[3]))
+    elif cmd == "count":
+        count(port, int(sys.argv[3]))
     elif cmd == "idle":
         idle(port, int(sys.argv[3]), float(sys.argv[4]))
     else:

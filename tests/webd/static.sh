@@ -61,6 +61,7 @@ keepalive_timeout = 5s
 max_header_size = 8k
 cache_max_file = 64k
 drain_timeout = 10s
+max_connections_per_ip = 1100
 EOF
 
 # -t
@@ -221,6 +222,22 @@ check "deleted file: 404" [ "$(code "$url/change.txt")" = 404 ]
 
 # access log
 check "access log in combined format" grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /style\.css HTTP/1\.1" 200 7 "-" "curl/[^"]*"$' "$tmp/access.log"
+
+# connection caps: above libmicrohttpd's default of 1,020, and per address
+check "1,050 connections at once all answered" [ "$($RAW count "$port" 1050)" = 1050 ]
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '[server]\nlisten = 127.0.0.1:%s\nroot = %s\naccess_log = off\nmax_connections_per_ip = 20\n' \
+    "$port2" "$root" >"$tmp/perip.conf"
+"$WEBD" -c "$tmp/perip.conf" 2>>"$tmp/webd.log" &
+pid2=$!
+for _ in $(seq 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$port2/" && break
+	sleep 0.1
+done
+sleep 0.3
+check "per-address cap: 20 of 30 answered" [ "$($RAW count "$port2" 30)" = 20 ]
+kill "$pid2"
+wait "$pid2"
 
 # SIGHUP: a good config takes over without failed requests
 for _ in $(seq 200); do code "$url/style.css"; echo; done >"$tmp/codes" &

@@ -147,8 +147,18 @@ cin() {
 	    LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }
 
-state=$(timeout "$boot_timeout" nsenter -t "$pid1" -a \
-    systemctl is-system-running --wait 2>/dev/null || true)
+# PID 1 answers on its bus only after a moment; is-system-running --wait
+# fails at once without it.
+t0=$(date +%s)
+state=""
+while [ $(($(date +%s) - t0)) -lt "$boot_timeout" ]; do
+	state=$(timeout "$boot_timeout" nsenter -t "$pid1" -a \
+	    systemctl is-system-running --wait 2>/dev/null || true)
+	case "$state" in
+	""|offline|unknown) sleep 1 ;;
+	*) break ;;
+	esac
+done
 case "$state" in
 running) ;;
 degraded)

@@ -26,3 +26,4 @@ $(O)/lib/apps/guestbook.so: appd/apps/guestbook.c include/foobar/app.h
 		$(call pkglibs,jansson mysqlclient)
 
 ITESTS += tests/appd/appd-fcgi.sh
+ITESTS += tests/appd/appd-faults.sh

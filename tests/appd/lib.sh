@@ -7,7 +7,10 @@ SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$SRCDIR/build/bin}
 APPD=$BIN/foobar-appd
 GUESTBOOK=$(cd "$BIN/.." && pwd)/lib/apps/guestbook.so
-FCGI="python3 $SRCDIR/tests/appd/fcgi.py"
+# Debian's python3 (a pyenv shim in PATH costs a second per call).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+FCGI="$PY $SRCDIR/tests/appd/fcgi.py"
 . "$SRCDIR/tests/lib/mariadb.sh"
 
 T=$(mktemp -d /tmp/appd-test.XXXXXX) || exit 1

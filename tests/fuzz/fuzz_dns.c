@@ -1,6 +1,7 @@
-/* fuzz_dns.c - dns.conf bytes through the loader and the zone builder;
- * the same bytes also play the previous zone file. A zone that was built
- * must be stable: built again over itself, it is unchanged. */
+/* fuzz_dns.c - dns.conf bytes through the loader and the zone builder.
+ * Input: CONFIG, or CONFIG NUL OLD-ZONE-FILE (the zone written before).
+ * A zone that was built must be stable: built again over itself, it is
+ * unchanged. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +19,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dns_config cfg;
 	struct dns_error e;
 	char path[64], err[1024], *text = NULL, *again = NULL;
+	const uint8_t *nul;
+	const char *old = NULL;
+	size_t oldlen = 0;
 	uint32_t serial, s2;
 	int changed, fd = memfd_create("fuzz-dns", 0);
 
 	if (fd == -1)
 		return 0;
 	dns_config_init(&cfg);
+	nul = memchr(data, '\0', size);
+	if (nul != NULL) {
+		old = (const char *)nul + 1;
+		oldlen = size - (size_t)(nul - data) - 1;
+		size = (size_t)(nul - data);
+	}
 	if (write(fd, data, size) != (ssize_t)size)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	dns_zone_serial((const char *)data, size, &serial);
+	dns_zone_serial(old, oldlen, &serial);
 	if (dns_config_load(path, &cfg, err, sizeof(err)) == -1)
 		goto out;
 	if (cfg.domain == NULL)
@@ -40,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* check and update disagree */
 		goto out;
 	}
-	if (dns_zone_update(&cfg, (const char *)data, size, 20260101, &text,
+	if (dns_zone_update(&cfg, old, oldlen, 20260101, &text,
 	    &serial, &changed, &e) == -1) {
 		if (!e.runtime)
 			abort();

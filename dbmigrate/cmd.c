@@ -292,8 +292,8 @@ check_order(struct run *r, int has_to, uint64_t to)
 			    "%" PRIu64 ")", r->md.m[i].up.base, max);
 		else
 			log_err("%s is older than the newest applied version "
-			    "%" PRIu64 " and was never applied", r->md.m[i].up.base,
-			    max);
+			    "%" PRIu64 " and was never applied",
+			    r->md.m[i].up.base, max);
 		n++;
 	}
 	if (n > 0 && !r->o->allow_out_of_order) {

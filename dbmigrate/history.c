@@ -175,8 +175,8 @@ history_begin(struct db *db, uint64_t version, const char *name,
 
 	if (strcmp(action, "down") == 0)
 		return history_execf(db, "UPDATE dbmigrate_history SET "
-		    "success = 0, action = 'down', error = NULL WHERE version = "
-		    "%" PRIu64, version);
+		    "success = 0, action = 'down', error = NULL "
+		    "WHERE version = %" PRIu64, version);
 	if ((qname = history_quote(db, name)) == NULL)
 		return -1;
 	rc = history_execf(db, "INSERT INTO dbmigrate_history (version, "

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,8 @@ mdir_load_file(struct mfile *f)
 		return -1;
 	sha256_hex(f->text, f->len, f->checksum);
 	if (sqlsplit(f->text, f->len, &f->script, err, sizeof(err)) == -1) {
-		log_err("%s:%s", f->path, err + 5);	/* "line N: x" -> ":N: x" */
+		/* "line N: message" becomes "PATH:N: message" */
+		log_err("%s:%s", f->path, err + 5);
 		return -1;
 	}
 	if (f->script.n == 0) {
@@ -195,8 +197,8 @@ mdir_add(struct mdir *md, size_t *cap, const char *dir, const char *file)
 	f = kind == MDIR_UP ? &m->up : &m->down;
 	if (f->path != NULL || strlen(m->name) != name_len ||
 	    memcmp(m->name, name, name_len) != 0) {
-		log_err("%s/%s: duplicate version %llu (also %s)", dir, file,
-		    (unsigned long long)version,
+		log_err("%s/%s: duplicate version %" PRIu64 " (also %s)", dir,
+		    file, version,
 		    f->path ? f->base : m->up.path ? m->up.base : m->down.base);
 		return -1;
 	}
@@ -239,9 +241,9 @@ mdir_load(const char *dir, struct mdir *md)
 	qsort(md->m, md->n, sizeof(*md->m), mdir_cmp);
 	for (i = 0; i < md->n; i++) {
 		if (md->m[i].up.path == NULL) {
-			log_err("%s: no %llu_%s.up.sql beside it",
-			    md->m[i].down.path,
-			    (unsigned long long)md->m[i].version, md->m[i].name);
+			log_err("%s: no %" PRIu64 "_%s.up.sql beside it",
+			    md->m[i].down.path, md->m[i].version,
+			    md->m[i].name);
 			rc = -1;
 			continue;
 		}

@@ -130,7 +130,8 @@ END_TEST
 
 START_TEST(test_split_unterminated)
 {
-	expect_split_error("SELECT 1;\nSELECT 'abc;\n", "line 2: unterminated '");
+	expect_split_error("SELECT 1;\nSELECT 'abc;\n",
+	    "line 2: unterminated '");
 	expect_split_error("SELECT \"x", "unterminated \"");
 	expect_split_error("SELECT `x", "unterminated ` identifier");
 	expect_split_error("SELECT 1;\n\n/* no end", "line 3: unterminated /*");

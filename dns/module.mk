@@ -15,7 +15,7 @@ ITESTS += tests/dns/dns-cli.sh tests/dns/dns-serial.sh tests/dns/dns-nsd.sh \
 	tests/dns/dns-docs.sh
 
 INSTALL_TARGETS += install-dns
-install-dns: $(O)/bin/foobar-dns
+install-dns:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)

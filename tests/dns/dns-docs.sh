@@ -50,7 +50,8 @@ grep -qx 'PathChanged=/etc/foobar/dns.conf' \
 	"$SRCDIR/etc/systemd/foobar-dns.path" && ok "PathChanged" ||
 	fail "path unit does not watch dns.conf"
 
-# install-dns (the binary itself comes with "make install", BIN_PROGRAMS).
+# install-dns: man pages, config, units (the binary comes with "make
+# install" through BIN_PROGRAMS).
 if out=$(make -s -C "$SRCDIR" O="$O" DESTDIR="$T/root" PREFIX=/usr \
     SYSCONFDIR=/etc SYSTEMD_UNIT_DIR=/lib/systemd/system install-dns \
     2>&1); then

@@ -238,7 +238,8 @@ mdir_load(const char *dir, struct mdir *md)
 		    de->d_name) == -1)
 			rc = -1;
 	closedir(d);
-	qsort(md->m, md->n, sizeof(*md->m), mdir_cmp);
+	if (md->n > 1)
+		qsort(md->m, md->n, sizeof(*md->m), mdir_cmp);
 	for (i = 0; i < md->n; i++) {
 		if (md->m[i].up.path == NULL) {
 			log_err("%s: no %" PRIu64 "_%s.up.sql beside it",

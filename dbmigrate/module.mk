@@ -22,11 +22,13 @@ INSTALL_TARGETS += install-dbmigrate
 install-dbmigrate: $(O)/bin/foobar-dbmigrate
 	install -d $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
 		$(DESTDIR)$(PREFIX)/share/foobar/migrations
 	install -m 755 $(O)/bin/foobar-dbmigrate $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 dbmigrate/foobar-dbmigrate.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 dbmigrate/db.cnf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/db.cnf $(DESTDIR)$(SYSCONFDIR)/foobar/db.cnf
 	install -m 644 etc/systemd/foobar-dbmigrate.service \
 		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/

@@ -1334,10 +1334,13 @@ dns_zone_check(const struct dns_config *cfg, struct dns_error *err)
 int
 dns_zone_serial(const char *text, size_t len, uint32_t *serial)
 {
-	const char *end = text + len, *p;
+	const char *end, *p;
 	unsigned long long v = 0;
 	int digits = 0;
 
+	if (text == NULL)
+		return -1;
+	end = text + len;
 	p = memmem(text, len, "\tSOA\t", 5);
 	if (p == NULL)
 		return -1;

@@ -510,6 +510,7 @@ START_TEST(zone_serial)
 	z = "@ IN SOA ns. h. ( 1 ";
 	ck_assert_int_eq(dns_zone_serial(z, strlen(z), &s), -1);
 	ck_assert_int_eq(dns_zone_serial("", 0, &s), -1);
+	ck_assert_int_eq(dns_zone_serial(NULL, 0, &s), -1);
 }
 END_TEST
 

@@ -51,7 +51,7 @@ struct master {
 	int ready_sent;
 	unsigned quick_deaths;
 	int64_t respawn_at;
-	int64_t busy_since;		/* all workers busy since */
+	int64_t busy_since;		/* a connection waits since */
 	int64_t last_status;
 	uint64_t last_requests;
 };
@@ -529,15 +529,46 @@ master_live(void)
 	return n;
 }
 
-/* One round of the loop: poll the signals, worker stderr pipes and, when
- * every worker is busy, the listen socket. */
+/* Whether a connection waits on the listen socket. */
+static int
+master_listen_pending(void)
+{
+	struct pollfd pfd = { M.listen_fd, POLLIN, 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/* All workers of the current generation busy: a connection that has
+ * waited queue_timeout in the backlog gets FCGI_OVERLOADED. */
+static void
+master_check_overload(int all_busy)
+{
+	int64_t now = appd_now_ms();
+
+	if (!all_busy) {
+		M.busy_since = 0;
+		return;
+	}
+	if (M.busy_since == 0) {
+		if (master_listen_pending())
+			M.busy_since = now;
+		return;
+	}
+	if (now - M.busy_since < M.conf->queue_timeout)
+		return;
+	if (master_listen_pending())
+		master_overloaded();
+	M.busy_since = 0;
+}
+
+/* One round of the loop: poll the signals and the worker stderr pipes;
+ * watch the listen socket while every worker is busy. */
 static void
 master_poll_once(void)
 {
-	struct pollfd pfd[NSLOTS + 2];
+	struct pollfd pfd[NSLOTS + 1];
 	unsigned idx[NSLOTS], n = 0, i, ready, busy, total;
-	int listen_at = -1;
-	int64_t now;
+	int all_busy, timeout = 100;
 
 	pfd[n].fd = M.sig_fd;
 	pfd[n++].events = POLLIN;
@@ -549,28 +580,19 @@ master_poll_once(void)
 		pfd[n++].events = POLLIN;
 	}
 	total = master_count(M.gen, &ready, &busy);
-	now = appd_now_ms();
-	if (!M.stopping && total > 0 && busy == ready && ready == total &&
-	    !M.reloading) {
-		if (M.busy_since == 0)
-			M.busy_since = now;
-		listen_at = (int)n;
-		pfd[n].fd = M.listen_fd;
-		pfd[n++].events = POLLIN;
-	} else
-		M.busy_since = 0;
-	if (poll(pfd, n, 100) < 0 && errno != EINTR)
+	all_busy = !M.stopping && !M.reloading && total > 0 &&
+	    busy == total;
+	if (all_busy)
+		timeout = 10;
+	if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 		return;
 	if (pfd[0].revents)
 		master_signals();
 	for (i = 1; i < n; i++)
-		if ((int)i != listen_at && pfd[i].revents &&
-		    M.board->slot[idx[i - 1]].pid > 0 &&
+		if (pfd[i].revents && M.board->slot[idx[i - 1]].pid > 0 &&
 		    M.ms[idx[i - 1]].err_fd != -1)
 			master_read_stderr(idx[i - 1], 0);
-	if (listen_at >= 0 && (pfd[listen_at].revents & POLLIN) &&
-	    appd_now_ms() - M.busy_since >= M.conf->queue_timeout)
-		master_overloaded();
+	master_check_overload(all_busy);
 }
 
 int

@@ -27,3 +27,4 @@ $(O)/lib/apps/guestbook.so: appd/apps/guestbook.c include/foobar/app.h
 
 ITESTS += tests/appd/appd-fcgi.sh
 ITESTS += tests/appd/appd-faults.sh
+ITESTS += tests/appd/appd-nginx.sh

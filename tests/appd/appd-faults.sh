@@ -130,7 +130,8 @@ start=$(date +%s%N)
 $FCGI "$SOCK" GET /api/health >"$OUT" 2>&1
 ms=$((($(date +%s%N) - start) / 1000000))
 check "overloaded: protocol 2 + 503 in ${ms} ms" eval \
-    'grep -q "protocol=2 status=503" "$OUT" && grep -qi "^retry-after: 1" "$OUT"'
+    'grep -q "protocol=2 status=503" "$OUT" && grep -qi "^retry-after: 1" "$OUT" &&
+    [ $ms -ge 250 ]'
 wait "$cpid"
 check "the busy request still completes" grep -q "slow done" "$T/slow.out"
 check "overloaded counted" [ "$(status overloaded)" -ge 1 ]

@@ -28,3 +28,31 @@ $(O)/lib/apps/guestbook.so: appd/apps/guestbook.c include/foobar/app.h
 ITESTS += tests/appd/appd-fcgi.sh
 ITESTS += tests/appd/appd-faults.sh
 ITESTS += tests/appd/appd-nginx.sh
+
+UNIT_TESTS += test-appd
+test-appd_SRCS = tests/unit/test_appd.c appd/cgi_resp.c
+
+INSTALL_TARGETS += install-appd
+install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/foobar/apps \
+		$(DESTDIR)$(PREFIX)/lib/foobar/cgi-bin \
+		$(DESTDIR)$(PREFIX)/share/foobar/migrations \
+		$(DESTDIR)$(PREFIX)/share/foobar/www \
+		$(DESTDIR)$(PREFIX)/include/foobar \
+		$(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 755 $(O)/bin/foobar-appd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 $(APPD_APPS) $(DESTDIR)$(PREFIX)/lib/foobar/apps/
+	install -m 755 appd/cgi-bin/* $(DESTDIR)$(PREFIX)/lib/foobar/cgi-bin/
+	install -m 644 appd/migrations/*.sql \
+		$(DESTDIR)$(PREFIX)/share/foobar/migrations/
+	install -m 644 webd/www/* $(DESTDIR)$(PREFIX)/share/foobar/www/
+	install -m 644 include/foobar/app.h $(DESTDIR)$(PREFIX)/include/foobar/
+	install -m 644 appd/foobar-app.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 appd/appd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 appd/foobar-appd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 etc/appd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/appd.conf
+	install -m 644 etc/systemd/foobar-appd.socket \
+		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/

@@ -268,4 +268,26 @@ check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role" \
 
 check "worker stderr in the log with pid" grep -q \
     "worker [0-9]*: cgi .*sleep.sh: timed out" "$T/appd.log"
+
+# --- the example module of foobar-app(3), built from the man page and
+# switched to with SIGHUP (new workers load it; no reload in place)
+sed -n '/^\/\* hello.c/,/^\.RE/p' "$SRCDIR/appd/foobar-app.3" | sed '$d' |
+    sed 's/\\e/\\/g; s/\\-/-/g' >"$T/hello.c"
+check "man page example compiles" ${CC:-cc} -Wall -Werror -shared -fPIC \
+    -I"$SRCDIR/include" -o "$T/hello.so" "$T/hello.c"
+old=$(worker_pids)
+sed -i "s|^module = .*|module = $T/hello.so|" "$T/appd.conf"
+kill -HUP "$APPD_PID"
+i=0
+while ! grep -q "reload done" "$T/appd.log" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+req GET "/hi?you"
+check "SIGHUP switched to the example module" eval 'expect 200 &&
+    has "hello you from /hi"'
+req POST /hi
+check "example module 405" eval 'expect 405 && has "^Allow: GET"'
+check "old workers gone after reload" eval '[ -z "$(for p in $old; do
+    kill -0 $p 2>/dev/null && echo $p; done)" ]'
 finish

@@ -31,6 +31,7 @@ struct conn {
 	long long deadline;	/* monotonic ms; 0: none (atomic) */
 	int idle;		/* between two requests (atomic) */
 	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
 	struct conn *prev, *next;
 };
 
@@ -45,6 +46,12 @@ struct req {
 	unsigned long long bytes;
 	long long body;		/* request body bytes received */
 	int too_big;
+	int bad_path;		/* answer 400 */
+	struct fwd_req *fr;	/* forwarded to FastCGI */
+	int body_ended;
+	struct MHD_Connection *mc;
+	struct server *srv;
+	struct req *fprev, *fnext;	/* the server's forwarded requests */
 };
 
 struct server {
@@ -61,6 +68,8 @@ struct server {
 	int draining;		/* atomic */
 	int close_idle;		/* atomic */
 	int quiesced;
+	struct req *fwds;	/* forwarded requests in flight (lock) */
+	unsigned rr;		/* round robin over backends (atomic) */
 };
 
 /* What is sent for a file. */
@@ -119,14 +128,18 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		if (ci != NULL && ci->client_addr != NULL) {
 			const struct sockaddr *sa = ci->client_addr;
 
-			if (sa->sa_family == AF_INET)
-				inet_ntop(AF_INET, &((const struct sockaddr_in *)
-				    (const void *)sa)->sin_addr, cn->addr,
+			const struct sockaddr_in *in = (const void *)sa;
+			const struct sockaddr_in6 *in6 = (const void *)sa;
+
+			if (sa->sa_family == AF_INET) {
+				inet_ntop(AF_INET, &in->sin_addr, cn->addr,
 				    sizeof(cn->addr));
-			else if (sa->sa_family == AF_INET6)
-				inet_ntop(AF_INET6, &((const struct
-				    sockaddr_in6 *)(const void *)sa)->sin6_addr,
-				    cn->addr, sizeof(cn->addr));
+				cn->port = ntohs(in->sin_port);
+			} else if (sa->sa_family == AF_INET6) {
+				inet_ntop(AF_INET6, &in6->sin6_addr, cn->addr,
+				    sizeof(cn->addr));
+				cn->port = ntohs(in6->sin6_port);
+			}
 		}
 		if (cn->addr[0] == '\0')
 			snprintf(cn->addr, sizeof(cn->addr), "unix");
@@ -218,6 +231,17 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		http_set_deadline(r->conn,
 		    http_now_ms() + s->cf->keepalive_timeout);
 		__atomic_store_n(&r->conn->idle, 1, __ATOMIC_RELAXED);
+	}
+	if (r->fr != NULL) {
+		pthread_mutex_lock(&s->lock);
+		if (r->fprev != NULL)
+			r->fprev->fnext = r->fnext;
+		else
+			s->fwds = r->fnext;
+		if (r->fnext != NULL)
+			r->fnext->fprev = r->fprev;
+		pthread_mutex_unlock(&s->lock);
+		fwd_release(r->fr);
 	}
 	free(r->uri);
 	free(r);
@@ -613,40 +637,342 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 	return http_answer(s, c, r, &f, NULL, NULL, fd);
 }
 
-/* --- routing --- */
+/* --- FastCGI forwarding --- */
 
-static enum MHD_Result
-http_route(struct server *s, struct MHD_Connection *c, struct req *r)
+static void
+http_suspend(void *arg)
 {
-	char rel[WEBD_PATH_MAX], abs[WEBD_PATH_MAX + 2];
-	const struct webd_location *loc;
-	const char *q, *err;
-	int dir;
-
-	q = strchr(r->uri, '?');
-	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
-	    rel, sizeof(rel), &dir, &err) == -1)
-		return http_error(s, c, r, 400, 0);
-	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
-	loc = config_route(s->cf, abs);
-	if (loc != NULL && loc->fastcgi_pass.n > 0) {
-		log_err("%s: FastCGI forwarding is not available yet",
-		    loc->prefix);
-		return http_error(s, c, r, 502, 0);
-	}
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
-		return http_error(s, c, r, 405, 0);
-	return http_static(s, c, r, rel, dir);
+	MHD_suspend_connection(arg);
 }
 
+static void
+http_resume(void *arg)
+{
+	MHD_resume_connection(arg);
+}
+
+static int
+http_param(struct fwd_req *fr, const char *name, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	return fwd_param(fr, name, strlen(name), value, strlen(value));
+}
+
+/* Request headers as HTTP_* parameters. Names with "_" are dropped (they
+ * would pass for their "-" twins), and Proxy (httpoxy). */
+static enum MHD_Result
+http_param_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct fwd_req *fr = cls;
+	char name[256];
+	size_t i, n = 5;
+
+	if (strcasecmp(key, "Proxy") == 0 ||
+	    strcasecmp(key, "Content-Type") == 0 ||
+	    strcasecmp(key, "Content-Length") == 0 ||
+	    strchr(key, '_') != NULL || strlen(key) + 6 > sizeof(name))
+		return MHD_YES;
+	memcpy(name, "HTTP_", 5);
+	for (i = 0; key[i] != '\0'; i++) {
+		char ch = key[i];
+
+		if (ch == '-')
+			ch = '_';
+		else if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		name[n++] = ch;
+	}
+	name[n] = '\0';
+	if (fwd_param(fr, name, n, value ? value : "",
+	    value ? strlen(value) : 0) == -1)
+		return MHD_NO;
+	return MHD_YES;
+}
+
+/* The RFC 3875 variables, plus what php-fpm and nginx users expect. */
+static int
+http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *abs, long long clen)
+{
+	struct fwd_req *fr = r->fr;
+	const char *q = strchr(r->uri, '?'), *php, *host;
+	char script[WEBD_PATH_MAX + 2], file[PATH_MAX + WEBD_PATH_MAX + 8];
+	char num[32];
+	char host_name[256], saddr[INET6_ADDRSTRLEN] = "", sport[8] = "";
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	size_t n;
+	int rc = 0;
+
+	php = strstr(abs, ".php/");
+	n = php != NULL ? (size_t)(php + 4 - abs) : strlen(abs);
+	snprintf(script, sizeof(script), "%.*s", (int)n, abs);
+	snprintf(file, sizeof(file), "%s%s", s->rootpath, script);
+	host = http_header(c, MHD_HTTP_HEADER_HOST);
+	snprintf(host_name, sizeof(host_name), "%s", host ? host : "localhost");
+	if (host_name[0] != '[' && strchr(host_name, ':') != NULL)
+		*strchr(host_name, ':') = '\0';
+	if (r->conn != NULL && r->conn->fd >= 0 &&
+	    getsockname(r->conn->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (void *)&ss;
+
+			inet_ntop(AF_INET, &in->sin_addr, saddr, sizeof(saddr));
+			snprintf(sport, sizeof(sport), "%u",
+			    ntohs(in->sin_port));
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (void *)&ss;
+
+			inet_ntop(AF_INET6, &in6->sin6_addr, saddr,
+			    sizeof(saddr));
+			snprintf(sport, sizeof(sport), "%u",
+			    ntohs(in6->sin6_port));
+		}
+	}
+	rc |= http_param(fr, "GATEWAY_INTERFACE", "CGI/1.1");
+	rc |= http_param(fr, "SERVER_SOFTWARE", "foobar-webd/" FOOBAR_VERSION);
+	rc |= http_param(fr, "SERVER_PROTOCOL", r->version);
+	rc |= http_param(fr, "SERVER_NAME", host_name);
+	rc |= http_param(fr, "SERVER_ADDR", saddr);
+	rc |= http_param(fr, "SERVER_PORT", sport);
+	rc |= http_param(fr, "REQUEST_SCHEME", "http");
+	rc |= http_param(fr, "REQUEST_METHOD", r->method);
+	rc |= http_param(fr, "REQUEST_URI", r->uri);
+	rc |= http_param(fr, "DOCUMENT_URI", abs);
+	rc |= http_param(fr, "DOCUMENT_ROOT", s->rootpath);
+	rc |= http_param(fr, "SCRIPT_NAME", script);
+	rc |= http_param(fr, "SCRIPT_FILENAME", file);
+	rc |= http_param(fr, "PATH_INFO", abs + n);
+	rc |= http_param(fr, "QUERY_STRING", q ? q + 1 : "");
+	rc |= http_param(fr, "REMOTE_ADDR", r->conn ? r->conn->addr : "");
+	snprintf(num, sizeof(num), "%u", r->conn ? r->conn->port : 0);
+	rc |= http_param(fr, "REMOTE_PORT", num);
+	rc |= http_param(fr, "REDIRECT_STATUS", "200");
+	if (http_header(c, MHD_HTTP_HEADER_CONTENT_TYPE) != NULL)
+		rc |= http_param(fr, "CONTENT_TYPE",
+		    http_header(c, MHD_HTTP_HEADER_CONTENT_TYPE));
+	if (clen >= 0) {
+		snprintf(num, sizeof(num), "%lld", clen);
+		rc |= http_param(fr, "CONTENT_LENGTH", num);
+	}
+	if (MHD_get_connection_values(c, MHD_HEADER_KIND, http_param_header,
+	    fr) < 0)
+		rc = -1;
+	return rc ? -1 : 0;
+}
+
+/* First call of a forwarded request: the parameters, and the start when
+ * the body length is known. */
+static enum MHD_Result
+http_fwd_begin(struct server *s, struct MHD_Connection *c, struct req *r,
+    const struct webd_location *loc, const char *abs, long long clen)
+{
+	struct fwd_hooks hooks = { http_suspend, http_resume, c };
+
+	r->fr = fwd_new(loc, clen, s->cf->max_body, &hooks);
+	if (r->fr == NULL)
+		return http_error(s, c, r, 500, 1);
+	r->mc = c;
+	r->srv = s;
+	pthread_mutex_lock(&s->lock);
+	r->fnext = s->fwds;
+	if (s->fwds != NULL)
+		s->fwds->fprev = r;
+	s->fwds = r;
+	pthread_mutex_unlock(&s->lock);
+	if (http_fwd_params(s, c, r, abs, clen) == -1)
+		return http_error(s, c, r, 500, 1);
+	if (clen >= 0)
+		fwd_start(r->fr, __atomic_fetch_add(&s->rr, 1,
+		    __ATOMIC_RELAXED));
+	return MHD_YES;
+}
+
+static ssize_t
+http_fwd_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct req *r = cls;
+	long n = fwd_read(r->fr, buf, max);
+
+	if (n > 0) {
+		r->bytes += (unsigned long long)n;
+		return n;
+	}
+	if (n == 0)
+		return 0;	/* suspended until more comes */
+	return n == -1 ? MHD_CONTENT_READER_END_OF_STREAM :
+	    MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* Headers a backend may not set: framing is ours. */
+static int
+http_hop_header(const char *name, size_t n)
+{
+	static const char *const hop[] = { "Content-Length", "Connection",
+		"Transfer-Encoding", "Keep-Alive", "Date", "Status", NULL };
+	size_t i;
+
+	for (i = 0; hop[i] != NULL; i++)
+		if (strlen(hop[i]) == n && strncasecmp(name, hop[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Calls fn for each "Name: value" line of a CGI response header. */
+static void
+http_cgi_headers(const char *hdr, size_t hlen,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	const char *p = hdr, *end = hdr + hlen;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *colon, *v, *ve;
+		char name[128], value[8192];
+		size_t nlen;
+
+		if (eol == NULL)
+			eol = end;
+		ve = eol;
+		if (ve > p && ve[-1] == '\r')
+			ve--;
+		colon = memchr(p, ':', (size_t)(ve - p));
+		nlen = colon ? (size_t)(colon - p) : 0;
+		if (colon != NULL && nlen > 0 && nlen < sizeof(name)) {
+			for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t');
+			    v++)
+				;
+			if ((size_t)(ve - v) < sizeof(value)) {
+				memcpy(name, p, nlen);
+				name[nlen] = '\0';
+				memcpy(value, v, (size_t)(ve - v));
+				value[ve - v] = '\0';
+				fn(arg, name, value);
+			}
+		}
+		p = eol + 1;
+	}
+}
+
+struct http_cgi_meta {
+	unsigned status;
+	int has_status, location;
+	uint64_t size;
+};
+
+static void
+http_cgi_meta(void *arg, const char *name, const char *value)
+{
+	struct http_cgi_meta *m = arg;
+
+	if (strcasecmp(name, "Status") == 0) {
+		unsigned st = (unsigned)atoi(value);
+
+		if (st >= 100 && st <= 999) {
+			m->status = st;
+			m->has_status = 1;
+		}
+	} else if (strcasecmp(name, "Content-Length") == 0) {
+		char *e;
+		unsigned long long cl = strtoull(value, &e, 10);
+
+		if (*e == '\0' && e != value && value[0] != '-')
+			m->size = cl;
+	} else if (strcasecmp(name, "Location") == 0) {
+		m->location = 1;
+	}
+}
+
+static void
+http_cgi_add(void *arg, const char *name, const char *value)
+{
+	if (!http_hop_header(name, strlen(name)))
+		MHD_add_response_header(arg, name, value);
+}
+
+/* Queues the streamed response described by the backend's header. */
+static enum MHD_Result
+http_fwd_respond(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *hdr, size_t hlen)
+{
+	struct http_cgi_meta m = { 200, 0, 0, MHD_SIZE_UNKNOWN };
+	struct MHD_Response *resp;
+
+	http_cgi_headers(hdr, hlen, http_cgi_meta, &m);
+	if (m.location && !m.has_status)
+		m.status = 302;
+	resp = MHD_create_response_from_callback(m.size, 32 * 1024,
+	    http_fwd_reader, r, NULL);
+	if (resp == NULL)
+		return MHD_NO;
+	http_cgi_headers(hdr, hlen, http_cgi_add, resp);
+	return http_queue(s, c, r, m.status, resp, 0, 1);
+}
+
+/* Final call of a forwarded request: body done, wait for the header. */
+static enum MHD_Result
+http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+	const char *hdr;
+	size_t hlen;
+	unsigned status;
+	int v;
+
+	if (!r->body_ended) {
+		r->body_ended = 1;
+		fwd_body_end(r->fr);
+		if (!fwd_started(r->fr)) {
+			char num[32];
+
+			snprintf(num, sizeof(num), "%zu", fwd_body_len(r->fr));
+			if (http_param(r->fr, "CONTENT_LENGTH", num) == -1)
+				return http_error(s, c, r, 500, 1);
+			fwd_start(r->fr, __atomic_fetch_add(&s->rr, 1,
+			    __ATOMIC_RELAXED));
+		}
+	}
+	v = fwd_headers(r->fr, &status, &hdr, &hlen);
+	if (v == 0)
+		return MHD_YES;		/* suspended */
+	if (v == -1) {
+		if (status == 503) {
+			struct MHD_Response *resp;
+			static const char body[] = "<html><body><h1>503 "
+			    "Service Unavailable</h1></body></html>\n";
+
+			resp = MHD_create_response_from_buffer(sizeof(body) - 1,
+			    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_TYPE,
+			    "text/html; charset=utf-8");
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_RETRY_AFTER, "1");
+			return http_queue(s, c, r, 503, resp, sizeof(body) - 1,
+			    1);
+		}
+		return http_error(s, c, r, status, 0);
+	}
+	return http_fwd_respond(s, c, r, hdr, hlen);
+}
+
+/* --- routing --- */
+
 /* First call: the header is complete. Refuses bodies that are too large
- * or framed in ways we do not read. */
+ * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
 http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
     const char *method, const char *version)
 {
 	const union MHD_ConnectionInfo *ci;
-	const char *te, *cl;
+	const struct webd_location *loc;
+	const char *te, *cl, *q, *err;
+	char rel[WEBD_PATH_MAX], abs[WEBD_PATH_MAX + 2];
+	long long clen = 0;
+	int dir;
 
 	r->started = 1;
 	if (r->conn != NULL)
@@ -666,16 +992,46 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		return http_error(s, c, r, 400, 1);
 	if (cl != NULL) {
 		char *end;
-		long long n;
 
 		errno = 0;
-		n = strtoll(cl, &end, 10);
-		if (errno != 0 || end == cl || *end != '\0' || n < 0)
+		clen = strtoll(cl, &end, 10);
+		if (errno != 0 || end == cl || *end != '\0' || clen < 0)
 			return http_error(s, c, r, 400, 1);
-		if (n > s->cf->max_body)
+		if (clen > s->cf->max_body)
 			return http_error(s, c, r, 413, 1);
 	}
+	if (te != NULL)
+		clen = -1;
+	q = strchr(r->uri, '?');
+	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
+	    rel, sizeof(rel), &dir, &err) == -1) {
+		r->bad_path = 1;	/* answered on the last call */
+		return MHD_YES;
+	}
+	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
+	loc = config_route(s->cf, abs);
+	if (loc != NULL && loc->fastcgi_pass.n > 0)
+		return http_fwd_begin(s, c, r, loc, abs, clen);
 	return MHD_YES;
+}
+
+/* Last call of a static request. */
+static enum MHD_Result
+http_route(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+	char rel[WEBD_PATH_MAX];
+	const char *q, *err;
+	int dir;
+
+	if (r->bad_path)
+		return http_error(s, c, r, 400, 0);
+	q = strchr(r->uri, '?');
+	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
+	    rel, sizeof(rel), &dir, &err) == -1)
+		return http_error(s, c, r, 400, 0);
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+		return http_error(s, c, r, 405, 0);
+	return http_static(s, c, r, rel, dir);
 }
 
 static enum MHD_Result
@@ -691,8 +1047,13 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (!r->started)
 		return http_begin(s, c, r, method, version);
 	if (*upload_data_size > 0) {
-		r->body += (long long)*upload_data_size;
-		*upload_data_size = 0;
+		size_t n = *upload_data_size;
+
+		if (r->fr != NULL && !r->too_big &&
+		    r->body + (long long)n <= s->cf->max_body)
+			n = fwd_body(r->fr, upload_data, n);
+		r->body += (long long)n;
+		*upload_data_size -= n;
 		if (r->body > s->cf->max_body) {
 			r->too_big = 1;
 			if (r->body > s->cf->max_body + HTTP_DISCARD_MAX)
@@ -704,6 +1065,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	if (r->too_big)
 		return http_error(s, c, r, 413, 1);
+	if (r->fr != NULL)
+		return http_fwd_answer(s, c, r);
 	return http_route(s, c, r);
 }
 
@@ -752,7 +1115,7 @@ server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	/* MHD zeroes the whole pool after each request, so every kept-alive
 	 * connection costs its full size in memory: the header plus room
 	 * for the parsed fields and the response header. */
@@ -863,11 +1226,21 @@ server_quiesce(struct server *s, int close_idle)
 void
 server_stop(struct server *s)
 {
+	struct req *r;
+	int cancelled;
 	size_t i;
 
 	if (s == NULL)
 		return;
 	server_quiesce(s, 1);
+	/* Suspended connections must be resumed before MHD stops. */
+	pthread_mutex_lock(&s->lock);
+	for (r = s->fwds; r != NULL; r = r->fnext)
+		fwd_cancel(r->fr);
+	cancelled = s->fwds != NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (cancelled)
+		usleep(200000);
 	for (i = 0; i < s->nd; i++)
 		MHD_stop_daemon(s->d[i]);
 	free(s->d);

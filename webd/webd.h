@@ -208,6 +208,63 @@ size_t accesslog_format(char *buf, size_t len,
 /* Writes one line. */
 void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
 
+/* fwd.c - FastCGI forwarding, the client side, on its own thread */
+
+struct fwd_req;
+
+/* How the forwarding thread pauses and wakes the HTTP side of a request:
+ * suspend is called from the HTTP thread inside fwd_body(), fwd_headers()
+ * and fwd_read() when they must wait; resume from the forwarding thread. */
+struct fwd_hooks {
+	void (*suspend)(void *arg);
+	void (*resume)(void *arg);
+	void *arg;
+};
+
+/* A request for loc's backends. content_length -1: the body length is
+ * unknown (chunked), so the body is collected (up to max_body) before
+ * the backend is contacted. NULL when out of memory. */
+struct fwd_req *fwd_new(const struct webd_location *loc,
+    long long content_length, long long max_body,
+    const struct fwd_hooks *hooks);
+
+/* Adds a FastCGI parameter. 0, or -1 when out of memory. */
+int fwd_param(struct fwd_req *fr, const char *name, size_t nlen,
+    const char *value, size_t vlen);
+
+/* Hands the request to the forwarding thread; rr picks the first backend
+ * (round robin). */
+void fwd_start(struct fwd_req *fr, unsigned rr);
+
+/* 1 once fwd_start() was called. */
+int fwd_started(struct fwd_req *fr);
+
+/* Takes request body bytes; returns how many (fewer: suspended until
+ * there is room). */
+size_t fwd_body(struct fwd_req *fr, const char *data, size_t len);
+
+/* The request body is complete. */
+void fwd_body_end(struct fwd_req *fr);
+
+/* Bytes of body collected and not yet sent. */
+size_t fwd_body_len(struct fwd_req *fr);
+
+/* 1 with the backend's CGI response header (lines ending in a blank
+ * line) in hdr/hlen; 0 when not there yet (suspended); -1 with the status
+ * to answer (502, 503, 504). */
+int fwd_headers(struct fwd_req *fr, unsigned *status, const char **hdr,
+    size_t *hlen);
+
+/* Response body bytes into buf: > 0 bytes; 0 none yet (suspended); -1 the
+ * end; -2 an error (cut the response). */
+long fwd_read(struct fwd_req *fr, char *buf, size_t max);
+
+/* The HTTP side is done with the request; NULL is fine. */
+void fwd_release(struct fwd_req *fr);
+
+/* Ends the request with an error and wakes the HTTP side (at stop). */
+void fwd_cancel(struct fwd_req *fr);
+
 /* http.c - the only file that speaks libmicrohttpd */
 
 struct server;

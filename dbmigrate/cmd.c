@@ -26,6 +26,8 @@ struct run {
 	struct db *db;
 	struct history h;
 	int locked;
+	uint64_t done_version;	/* applied, not yet marked successful */
+	long long done_ms;
 };
 
 static long long
@@ -120,9 +122,23 @@ run_open(struct run *r, const struct dbm_opts *o, int lock)
 	return 0;
 }
 
+/* Marks the last applied migration successful. Returns 0 or -1. */
+static int
+run_flush(struct run *r)
+{
+	uint64_t v = r->done_version;
+
+	if (v == 0)
+		return 0;
+	r->done_version = 0;
+	return history_done_up(r->db, v, r->done_ms);
+}
+
 static void
 run_close(struct run *r)
 {
+	if (r->db != NULL)
+		(void)run_flush(r);
 	if (r->db != NULL && r->locked)
 		history_unlock(r->db);
 	db_close(r->db);
@@ -242,9 +258,12 @@ run_file(struct run *r, struct migration *m, int down)
 		return 0;
 	}
 	fflush(stdout);
-	if (history_begin(r->db, m->version, m->name, m->up.checksum,
-	    down ? "down" : "up") == -1)
+	if (down && run_flush(r) == -1)
 		return EXIT_RUNTIME;
+	if (history_begin(r->db, m->version, m->name, m->up.checksum,
+	    down ? "down" : "up", r->done_version, r->done_ms) == -1)
+		return EXIT_RUNTIME;
+	r->done_version = 0;
 	for (i = 0; i < f->script.n; i++) {
 		st = &f->script.stmts[i];
 		if (db_query(r->db, st->text, st->len, NULL, NULL) == 0)
@@ -267,9 +286,13 @@ run_file(struct run *r, struct migration *m, int down)
 		return DBM_EXIT_FAILED;
 	}
 	ms = now_ms() - t0;
-	if ((down ? history_delete(r->db, m->version) :
-	    history_done_up(r->db, m->version, ms)) == -1)
-		return EXIT_RUNTIME;
+	if (down) {
+		if (history_delete(r->db, m->version) == -1)
+			return EXIT_RUNTIME;
+	} else {
+		r->done_version = m->version;	/* recorded by the next */
+		r->done_ms = ms;		/* begin or run_flush */
+	}
 	printf("%s %" PRIu64 "_%s (%lld ms)\n", down ? "reverted" : "applied",
 	    m->version, m->name, ms);
 	return 0;
@@ -324,7 +347,7 @@ do_up(struct run *r, int has_to, uint64_t to)
 	if (n == 0)
 		printf("nothing to apply (newest applied version: %" PRIu64
 		    ")\n", history_max_applied(&r->h));
-	return EXIT_OK;
+	return run_flush(r) == -1 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 int
@@ -436,9 +459,9 @@ do_redo(struct run *r)
 	    (rc = down_check_files(r, &last, 1)) != 0)
 		return rc;
 	m = mdir_find(&r->md, last->version);
-	if ((rc = run_file(r, m, 1)) != 0)
+	if ((rc = run_file(r, m, 1)) != 0 || (rc = run_file(r, m, 0)) != 0)
 		return rc;
-	return run_file(r, m, 0);
+	return run_flush(r) == -1 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 int

@@ -124,9 +124,12 @@ struct hrow *history_find(struct history *h, uint64_t version);
 uint64_t history_max_applied(const struct history *h);
 
 /* Records that version is about to run: a row with success = 0 and the
- * action ("up"/"down"), so that a crash leaves a failed record. */
+ * action ("up"/"down"), so that a crash leaves a failed record. For "up",
+ * a done_version other than 0 is marked successful (done_ms) in the same
+ * statement, which saves a commit (and its fsync) per migration. */
 int history_begin(struct db *db, uint64_t version, const char *name,
-    const char *checksum, const char *action);
+    const char *checksum, const char *action, uint64_t done_version,
+    long long done_ms);
 /* Marks an up run successful with its duration. */
 int history_done_up(struct db *db, uint64_t version, long long ms);
 /* Records the error of a failed run on its row. */

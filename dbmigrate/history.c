@@ -168,7 +168,8 @@ history_max_applied(const struct history *h)
 
 int
 history_begin(struct db *db, uint64_t version, const char *name,
-    const char *checksum, const char *action)
+    const char *checksum, const char *action, uint64_t done_version,
+    long long done_ms)
 {
 	char *qname;
 	int rc;
@@ -179,10 +180,20 @@ history_begin(struct db *db, uint64_t version, const char *name,
 		    "WHERE version = %" PRIu64, version);
 	if ((qname = history_quote(db, name)) == NULL)
 		return -1;
-	rc = history_execf(db, "INSERT INTO dbmigrate_history (version, "
-	    "name, checksum, applied_at, duration_ms, success, action) VALUES "
-	    "(%" PRIu64 ", '%s', '%s', UTC_TIMESTAMP(3), 0, 0, 'up')",
-	    version, qname, checksum);
+	if (done_version == 0)
+		rc = history_execf(db, "INSERT INTO dbmigrate_history "
+		    "(version, name, checksum, applied_at, duration_ms, "
+		    "success, action) VALUES (%" PRIu64 ", '%s', '%s', "
+		    "UTC_TIMESTAMP(3), 0, 0, 'up')", version, qname, checksum);
+	else	/* the done row exists: only success and duration change */
+		rc = history_execf(db, "INSERT INTO dbmigrate_history "
+		    "(version, name, checksum, applied_at, duration_ms, "
+		    "success, action) VALUES (%" PRIu64 ", '', '', "
+		    "UTC_TIMESTAMP(3), %lld, 1, 'up'), (%" PRIu64 ", '%s', "
+		    "'%s', UTC_TIMESTAMP(3), 0, 0, 'up') ON DUPLICATE KEY "
+		    "UPDATE success = VALUES(success), "
+		    "duration_ms = VALUES(duration_ms)", done_version, done_ms,
+		    version, qname, checksum);
 	free(qname);
 	return rc;
 }

@@ -14,7 +14,8 @@
 # After mariadb_start: MDB_SOCK (Unix socket), MDB_PID (server PID),
 # MDB_DATA (data dir), MDB_LOG (error log). The server has no networking,
 # root authenticates without a password (normal auth, empty password).
-# MDB_WAIT (seconds, default 60) bounds every wait.
+# MDB_WAIT (seconds, default 60) bounds every wait. MDB_ARGS: more mariadbd
+# options (they override the defaults below, e.g. the relaxed flushing).
 
 mariadb_start() {
 	if [ -z "${MDB_DIR:-}" ]; then
@@ -43,7 +44,7 @@ mariadb_start() {
 	    --log-error="$MDB_LOG" --innodb-buffer-pool-size=32M \
 	    --innodb-log-file-size=16M --skip-log-bin \
 	    --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
-	    </dev/null >/dev/null 2>&1 &
+	    ${MDB_ARGS:-} </dev/null >/dev/null 2>&1 &
 	MDB_PID=$!
 	_mdb_n=0
 	while [ $_mdb_n -lt $((${MDB_WAIT:-60} * 10)) ]; do

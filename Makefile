@@ -110,10 +110,16 @@ $(O)/fuzz/$(1): $($(1)_SRCS) $(filter-out lib/db.c lib/sd.c,$(LIB_SRCS))
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_template,$(f))))
 
+# ASan + UBSan build of every unit test and corpus replay in $(O)/sanitize
+# (build/sanitize by default). Any report fails the test: UBSan does not
+# recover, LSan checks for leaks at each (Check-forked) test's exit.
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize:
-	$(MAKE) O=build/sanitize \
-		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" check-unit
+	ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CK_TIMEOUT_MULTIPLIER=4 \
+	$(MAKE) O=$(O)/sanitize \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer $(SANITIZE_FLAGS)" \
+		LDFLAGS="$(SANITIZE_FLAGS)" check-unit
 
 # Every header compiles on its own.
 check-headers:

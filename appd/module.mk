@@ -56,3 +56,4 @@ install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
 	install -m 644 etc/appd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/appd.conf
 	install -m 644 etc/systemd/foobar-appd.socket \
 		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
+ITESTS += tests/appd/appd-systemd.sh

@@ -170,6 +170,7 @@ while kill -0 "$APPD_PID" 2>/dev/null && [ $i -lt 50 ]; do
 done
 check "SIGTERM: appd exits" eval '! kill -0 "$APPD_PID" 2>/dev/null'
 wait "$APPD_PID"
-check "SIGTERM: exit status 0" [ $? = 0 ]
+rc=$?
+check "SIGTERM: exit status 0" [ $rc = 0 ]
 APPD_PID=""
 finish

@@ -205,4 +205,10 @@ if [ "$rc" != 0 ]; then
 	# 2: a test was skipped; 4: a test failed; 8: no test ran; 12+: error.
 	die "autopkgtest failed (exit $rc); logs in $out"
 fi
+# Whatever the tests did, no unit of ours may be left failed.
+failed=$(cin systemctl list-units --failed --plain --no-legend 'foobar*' || true)
+if [ -n "$failed" ]; then
+	echo "$failed" >&2
+	die "failed foobar units after the tests; journal in $out/journal.log"
+fi
 say "OK: ${#debs[@]} package(s) installed and tested in $(($(date +%s) - start))s"

@@ -12,6 +12,8 @@
 #include "db.h"
 #include "log.h"
 
+#define ER_PARSE_ERROR 1064
+
 struct prov {
 	const char *group;
 	char database[80];
@@ -123,8 +125,16 @@ cmd_provision(const struct dbm_opts *o)
 		goto out;
 	snprintf(sql, sizeof(sql), "CREATE USER IF NOT EXISTS "
 	    "'%s'@'localhost' IDENTIFIED VIA unix_socket", p.user);
-	if (prov_exec(db, sql) == -1)
+	if (db_exec(db, sql) == -1 && db_errno(db) == ER_PARSE_ERROR) {
+		/* MySQL spells MariaDB's unix_socket auth_socket. */
+		snprintf(sql, sizeof(sql), "CREATE USER IF NOT EXISTS "
+		    "'%s'@'localhost' IDENTIFIED WITH auth_socket", p.user);
+		(void)db_exec(db, sql);
+	}
+	if (db_errno(db) != 0) {
+		log_err("provision: %s: %s", sql, db_error(db));
 		goto out;
+	}
 	snprintf(sql, sizeof(sql), "GRANT ALL PRIVILEGES ON `%s`.* TO "
 	    "'%s'@'localhost'", p.database, p.user);
 	if (prov_exec(db, sql) == -1)

@@ -767,6 +767,11 @@ cmd_new(const struct dbm_opts *o, const char *name)
 	strftime(version, sizeof(version), "%Y%m%d%H%M%S", &tm);
 	if (new_version_used(o->dir, version) != 0)
 		return EXIT_RUNTIME;
+	if (o->dry_run) {
+		printf("%s/%s_%s.up.sql (dry run)\n%s/%s_%s.down.sql (dry "
+		    "run)\n", o->dir, version, name, o->dir, version, name);
+		return EXIT_OK;
+	}
 	if (new_file(o->dir, version, name, "up", "write the SQL that "
 	    "applies this change (an empty file is refused)") == -1)
 		return EXIT_RUNTIME;

@@ -399,6 +399,9 @@ has "accepting the changed file 1_d1.up.sql (dry run)"
 
 # ------------------------------------------------------------------- new
 newdb newcmd
+expect 0 --dry-run new dry_things
+has "_dry_things.up.sql (dry run)"
+eq "$(ls "$MIG")" "" "dry-run new created files"
 expect 0 new add_things
 has "$MIG/"
 ls "$MIG" | grep -Eq '^[0-9]{14}_add_things\.up\.sql$' || fail "no up file"

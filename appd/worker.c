@@ -59,7 +59,9 @@ struct foobar_req {
 	size_t hlen, hcap;
 	int head_sent;
 	int failed;
-	unsigned char rec[FCGI_HEADER_LEN + FCGI_STREAM_CHUNK + 8];
+	/* one STDOUT record, then room for the end of the response */
+	unsigned char rec[FCGI_HEADER_LEN + FCGI_STREAM_CHUNK + 8 +
+	    FCGI_HEADER_LEN + FCGI_END_REQUEST_LEN];
 	size_t outlen;		/* content bytes in rec */
 };
 
@@ -537,6 +539,33 @@ resp_flush(struct foobar_req *r)
 	return r->failed ? -1 : 0;
 }
 
+/* Sends the buffered STDOUT, the empty STDOUT record and END_REQUEST in
+ * one write. Returns 0 or -1. */
+static int
+resp_finish(struct foobar_req *r)
+{
+	size_t off = 0;
+	unsigned plen;
+
+	if (r->failed)
+		return -1;
+	if (r->outlen > 0) {
+		plen = fcgi_padding(r->outlen);
+		fcgi_header_encode(r->rec, FCGI_STDOUT, r->c->id, r->outlen,
+		    plen);
+		memset(r->rec + FCGI_HEADER_LEN + r->outlen, 0, plen);
+		off = FCGI_HEADER_LEN + r->outlen + plen;
+		r->outlen = 0;
+	}
+	off += fcgi_record_encode(r->rec + off, sizeof(r->rec) - off,
+	    FCGI_STDOUT, r->c->id, NULL, 0);
+	off += fcgi_end_request_encode(r->rec + off, r->c->id, 0,
+	    FCGI_REQUEST_COMPLETE);
+	if (conn_send(r->c, r->rec, off) == -1)
+		r->failed = 1;
+	return r->failed ? -1 : 0;
+}
+
 /* Appends content to the STDOUT buffer, flushing full records. */
 static int
 resp_append(struct foobar_req *r, const void *buf, size_t len)
@@ -728,7 +757,6 @@ static int
 worker_request(struct conn *c)
 {
 	static struct foobar_req r;
-	unsigned char tail[FCGI_HEADER_LEN + FCGI_END_REQUEST_LEN];
 	int ok;
 
 	if (req_init(&r, c) == -1) {
@@ -739,13 +767,11 @@ worker_request(struct conn *c)
 	worker_dispatch(&r);
 	if (!r.head_sent)
 		resp_send_head(&r);
-	ok = !r.aborted && req_drain_body(&r) == 0 && resp_flush(&r) == 0;
+	ok = !r.aborted && req_drain_body(&r) == 0;
 	if (ok || r.aborted) {
-		fcgi_record_encode(tail, sizeof(tail), FCGI_STDOUT, c->id,
-		    NULL, 0);
-		fcgi_end_request_encode(tail + FCGI_HEADER_LEN, c->id, 0,
-		    FCGI_REQUEST_COMPLETE);
-		if (conn_send(c, tail, sizeof(tail)) == -1)
+		if (r.aborted)
+			r.outlen = 0;
+		if (resp_finish(&r) == -1)
 			ok = 0;
 	}
 	W.served++;

@@ -583,51 +583,69 @@ fwd_wreserve(struct fwd_conn *cn, size_t need)
 	return 0;
 }
 
-/* Moves request body bytes into records and writes what the socket
- * takes. Returns 0, or -1 after fwd_fail(). */
+/* Moves request body bytes into records. Returns 1 when it moved any. */
 static int
-fwd_flush(struct fwd_conn *cn)
+fwd_take_body(struct fwd_conn *cn)
 {
 	struct fwd_req *fr = cn->fr;
+	int moved = 0;
 
-	if (cn->connecting)
-		return 0;
 	pthread_mutex_lock(&fr->lock);
-	if (fr->in_len > 0 && cn->wlen - cn->woff < FWD_IN_MAX) {
-		size_t n = fr->in_len;
-
-		if (fwd_wreserve(cn, fcgi_stream_size(n)) == 0) {
-			cn->wlen += fcgi_stream_encode(cn->w + cn->wlen,
-			    cn->wcap - cn->wlen, FCGI_STDIN, 1, fr->in, n);
-			fr->in_len = 0;
-			fr->in_any = 1;
-			if (fr->in_max == FWD_IN_MAX)
-				fwd_wake(fr);	/* room for more body */
-		}
+	if (fr->in_len > 0 && cn->wlen - cn->woff < FWD_IN_MAX &&
+	    fwd_wreserve(cn, fcgi_stream_size(fr->in_len)) == 0) {
+		cn->wlen += fcgi_stream_encode(cn->w + cn->wlen,
+		    cn->wcap - cn->wlen, FCGI_STDIN, 1, fr->in, fr->in_len);
+		fr->in_len = 0;
+		fr->in_any = 1;
+		moved = 1;
+		if (fr->in_max == FWD_IN_MAX)
+			fwd_wake(fr);	/* room for more body */
 	}
 	if (fr->in_len == 0 && fr->in_end && !cn->stdin_done &&
 	    fwd_wreserve(cn, FCGI_HEADER_LEN) == 0) {
 		cn->wlen += fcgi_record_encode(cn->w + cn->wlen,
 		    cn->wcap - cn->wlen, FCGI_STDIN, 1, NULL, 0);
 		cn->stdin_done = 1;
+		moved = 1;
 	}
 	pthread_mutex_unlock(&fr->lock);
-	while (cn->woff < cn->wlen) {
-		ssize_t n = send(cn->fd, cn->w + cn->woff, cn->wlen - cn->woff,
-		    MSG_NOSIGNAL);
+	return moved;
+}
 
-		if (n > 0) {
-			cn->woff += (size_t)n;
-			cn->deadline = fwd_now_ms() + fr->read_timeout;
-			continue;
+/* Writes what the socket takes, refilling from the request body. Returns
+ * 0, or -1 after fwd_fail(). */
+static int
+fwd_flush(struct fwd_conn *cn)
+{
+	struct fwd_req *fr = cn->fr;
+	int blocked = 0;
+
+	if (cn->connecting)
+		return 0;
+	fwd_take_body(cn);
+	while (!blocked) {
+		while (cn->woff < cn->wlen) {
+			ssize_t n = send(cn->fd, cn->w + cn->woff,
+			    cn->wlen - cn->woff, MSG_NOSIGNAL);
+
+			if (n > 0) {
+				cn->woff += (size_t)n;
+				cn->deadline = fwd_now_ms() + fr->read_timeout;
+				continue;
+			}
+			if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+				blocked = 1;
+				break;
+			}
+			fwd_fail(cn, 502, n == -1 ? strerror(errno) :
+			    "write failed");
+			return -1;
 		}
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		if (cn->woff == cn->wlen)
+			cn->woff = cn->wlen = 0;
+		if (!fwd_take_body(cn))
 			break;
-		fwd_fail(cn, 502, n == -1 ? strerror(errno) : "write failed");
-		return -1;
 	}
-	if (cn->woff == cn->wlen)
-		cn->woff = cn->wlen = 0;
 	cn->writing = cn->wlen > cn->woff;
 	fwd_epoll(cn, 0);
 	return 0;
@@ -1015,6 +1033,11 @@ fwd_timeouts(void)
 		if (cn->deadline == 0 || now < cn->deadline ||
 		    (!cn->reading && !cn->connecting && !cn->writing))
 			continue;
+		log_debug("fastcgi timeout: in %zu/%d w %zu stdin_done %d "
+		    "reading %d writing %d waiting %d state %d",
+		    cn->fr->in_len, cn->fr->in_end, cn->wlen - cn->woff,
+		    cn->stdin_done, cn->reading, cn->writing,
+		    cn->fr->waiting, cn->fr->state);
 		fwd_fail(cn, 504, cn->connecting ? "connect timed out" :
 		    "timed out");
 		next = fwd.active;	/* the list changed */

@@ -353,6 +353,8 @@ main(int argc, char **argv)
 	char err[1024];
 
 	log_init(argv[0]);
+	if (getenv("WEBD_DEBUG") != NULL)
+		log_set_level(LOG_PRIO_DEBUG);
 	cli_parse_daemon(argc, argv, webd_usage, webd_help, &opts);
 	if (webd_load(opts.config, &cf, &al, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);

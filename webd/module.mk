@@ -32,3 +32,4 @@ install-webd: $(O)/bin/foobar-webd
 	install -m 644 etc/systemd/foobar-webd.socket \
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/webd/systemd.sh
+ITESTS += tests/webd/fastcgi.sh

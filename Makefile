@@ -52,7 +52,8 @@ pkgcflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1)))
 pkglibs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
 
 .PHONY: all check check-unit replay-fuzz fuzz sanitize install clean deb run \
-	system-check bench deps check-headers $(INSTALL_TARGETS)
+	system-check bench deps check-headers lint valgrind \
+	$(INSTALL_TARGETS)
 
 all: $(addprefix $(O)/bin/,$(PROGRAMS))
 
@@ -121,12 +122,31 @@ sanitize:
 		CFLAGS="-O1 -g -fno-omit-frame-pointer $(SANITIZE_FLAGS)" \
 		LDFLAGS="$(SANITIZE_FLAGS)" check-unit
 
-# Every header compiles on its own.
+# Static analysis (cppcheck, clang-tidy on a bear compile database in
+# $(O)/lint) and memcheck on the hermetic tests; slow, not part of check.
+lint:
+	O=$(O) LINT_BUILD="$(UNIT_TESTS:%=tests/%) $(FUZZERS:%=tests/replay-%)" \
+		tests/lint.sh all
+valgrind: $(UNIT_BINS) $(REPLAY_BINS)
+	@O=$(O) tests/lint.sh valgrind $(UNIT_BINS) \
+		$(foreach f,$(FUZZERS),"$(O)/tests/replay-$(f) $($(f)_CORPUS)")
+
+# Every header compiles on its own, twice in a row (guards), with the
+# cflags of every pkg-config package a folder uses.
+HEADERS = $(sort $(filter-out build/% $(O)/%,$(wildcard */*.h */*/*.h)))
+HEADER_PKGLIST = $(sort inih check $(foreach v,$(filter %_PKGS,$(.VARIABLES)),$($(v))))
 check-headers:
-	@for h in $(wildcard lib/*.h */*.h include/foobar/*.h); do \
-		echo "#include \"$$h\"" | $(CC) $(ALL_CPPFLAGS) -I. $(ALL_CFLAGS) \
-			-fsyntax-only -x c - || exit 1; \
-	done; echo "headers OK"
+	@for h in $(HEADERS); do \
+		printf '#include "%s"\n#include "%s"\n' $$h $$h | \
+		$(CC) $(ALL_CPPFLAGS) -I. $(call pkgcflags,$(HEADER_PKGLIST)) \
+			$(ALL_CFLAGS) -fsyntax-only -x c - || \
+			{ echo "$$h does not compile alone"; exit 1; }; \
+	done
+	@for h in $(wildcard include/foobar/*.h); do \
+		echo "#include <$${h#include/}>" | $(CC) -std=c99 -pedantic \
+			$(WARNINGS) -Werror -Iinclude -fsyntax-only -x c - || \
+			{ echo "$$h: not a clean public header"; exit 1; }; \
+	done; echo "headers OK: $(words $(HEADERS))"
 
 install: all $(INSTALL_TARGETS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin

@@ -250,6 +250,7 @@ run_file(struct run *r, struct migration *m, int down)
 	char msg[1024], sh[SHORT_STMT * 4 + 8];
 	long long t0 = now_ms(), ms;
 	size_t i;
+	int lost;
 
 	printf("%s %" PRIu64 "_%s%s\n", down ? "reverting" : "applying",
 	    m->version, m->name, r->o->dry_run ? " (dry run)" : "");
@@ -274,13 +275,15 @@ run_file(struct run *r, struct migration *m, int down)
 		short_stmt(sh, sizeof(sh), st->text, st->len);
 		log_err("%s/%s", r->o->dir, msg);
 		log_err("statement: %s", sh);
-		if (db_error_is_fatal(r->db) ||
-		    history_failed(r->db, m->version, msg, ms) == -1)
+		lost = db_error_is_fatal(r->db);
+		if (lost || history_failed(r->db, m->version, msg, ms) == -1)
 			log_err("could not record the error: the history "
 			    "still marks %" PRIu64 " as failed", m->version);
 		log_err("migration %" PRIu64 "_%s is recorded as failed; %s",
-		    m->version, m->name, i == 0 ? "no statement of it took "
-		    "effect" : "the statements before this one took effect");
+		    m->version, m->name, lost ? "the connection was lost: "
+		    "the statements before this one took effect, this one "
+		    "may have" : i == 0 ? "no statement of it took effect" :
+		    "the statements before this one took effect");
 		log_err("recover: fix the database and the file by hand, then "
 		    "run 'foobar-dbmigrate repair'");
 		return DBM_EXIT_FAILED;

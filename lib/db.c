@@ -33,6 +33,8 @@ db_classify(unsigned errnum)
 	case ER_BAD_DB_ERROR:
 	case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
 		return DB_FAIL_ACCESS;
+	case ER_SERVER_SHUTDOWN:
+	case 1927: /* ER_CONNECTION_KILLED (MariaDB) */
 	case CR_CONNECTION_ERROR:
 	case CR_CONN_HOST_ERROR:
 	case CR_UNKNOWN_HOST:

@@ -549,6 +549,30 @@ expect 1 status
 has "Can't connect"
 mariadb_start || exit 1
 expect 0 status
+# ... and during a migration: the run fails, the record says so.
+printf 'CREATE TABLE g2 (id INT);\nSELECT SLEEP(20);\nCREATE TABLE g3 (id INT);\n' \
+    >"$MIG/2_g2.up.sql"
+dbm up >"$OUT.bg" 2>&1 &
+p1=$!
+BGPIDS=$p1
+n=0
+while [ "$(mariadb_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(20)%'")" = 0 ] &&
+    [ $n -lt 100 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+mariadb_stop
+wait $p1
+rc=$?
+BGPIDS=""
+cp "$OUT.bg" "$OUT"
+eq "$rc" 4 "server gone during a migration"
+has "2_g2.up.sql:2: "
+has "recorded as failed; the connection was lost"
+mariadb_start || exit 1
+expect 4 status
+has "FAILED"
+eq "$(sql "SHOW TABLES LIKE 'g3'")" "" "nothing after the lost statement"
 
 echo "dbmigrate: $ncase cases, $fails failures"
 [ $fails -eq 0 ]

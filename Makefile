@@ -125,6 +125,7 @@ sanitize:
 # Static analysis (cppcheck, clang-tidy on a bear compile database in
 # $(O)/lint) and memcheck on the hermetic tests; slow, not part of check.
 lint:
+	sh tests/deps.sh lint
 	O=$(O) LINT_BUILD="$(UNIT_TESTS:%=tests/%) $(FUZZERS:%=tests/replay-%)" \
 		tests/lint.sh all
 valgrind: $(UNIT_BINS) $(REPLAY_BINS)

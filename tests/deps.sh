@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages that building, testing and running foobar
 # need. Idempotent: does nothing when everything is present. Run as root.
-# Usage: tests/deps.sh [build|check|run|system|bench|all]
+# Usage: tests/deps.sh [build|check|run|system|bench|lint|all]
 set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev default-libmysqlclient-dev
@@ -12,6 +12,7 @@ systemd chromium procps iproute2 netcat-openbsd"
 package="debhelper dpkg-dev lintian fakeroot"
 system="debootstrap systemd-container autopkgtest"
 bench="wrk"
+lint="cppcheck clang-tidy clang-format bear valgrind"
 
 case "${1:-all}" in
 build) want="$build" ;;
@@ -19,8 +20,9 @@ check) want="$build $check $package" ;;
 run) want="$build mariadb-server mariadb-client bind9-utils" ;;
 system) want="$build $package $system" ;;
 bench) want="$build $check $bench" ;;
-all) want="$build $check $package $system $bench" ;;
-*) echo "usage: $0 [build|check|run|system|bench|all]" >&2; exit 2 ;;
+lint) want="$build $lint" ;;
+all) want="$build $check $package $system $bench $lint" ;;
+*) echo "usage: $0 [build|check|run|system|bench|lint|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -61,3 +61,4 @@ ITESTS += tests/appd/appd-systemd.sh
 FUZZERS += fuzz-cgi-head
 fuzz-cgi-head_SRCS = tests/fuzz/fuzz_cgi_head.c appd/cgi_resp.c
 fuzz-cgi-head_CORPUS = tests/fuzz/corpus/cgi-head
+ITESTS += tests/appd/appd-webd.sh

@@ -54,6 +54,10 @@ static const struct conf_key config_location_keys[] = {
 	    NULL },
 	{ "fastcgi_read_timeout", CONF_DURATION,
 	    offsetof(struct webd_location, read_timeout), 1, 3600000, NULL },
+	{ "fastcgi_keep_conn", CONF_BOOL,
+	    offsetof(struct webd_location, keep_conn), 0, 0, NULL },
+	{ "fastcgi_keepalive", CONF_INT,
+	    offsetof(struct webd_location, keepalive), 0, 4096, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -91,6 +95,8 @@ config_open_location(void *ctx, const char *arg, char *err, size_t errlen)
 	}
 	loc->connect_timeout = 5000;
 	loc->read_timeout = 60000;
+	loc->keep_conn = 1;
+	loc->keepalive = 16;
 	cf->locations[cf->nlocations++] = loc;
 	return loc;
 oom:

@@ -22,7 +22,6 @@
 #define FWD_IN_MAX (64 * 1024)	/* request body buffered towards a backend */
 #define FWD_OUT_MAX (64 * 1024)	/* response bytes buffered towards a client */
 #define FWD_HDR_MAX 16384	/* response header from a backend */
-#define FWD_POOL_MAX 64		/* idle connections kept per backend */
 #define FWD_POOL_IDLE_MS 60000
 #define FWD_READ_CHUNK 65536
 
@@ -70,6 +69,8 @@ struct fwd_req {
 	size_t tries;
 	int retried;
 	long long connect_timeout, read_timeout;
+	int keep_conn;
+	unsigned keepalive;
 	unsigned char *params;
 	size_t plen, pcap;
 	long long content_length;	/* -1: collect the body first */
@@ -232,6 +233,8 @@ fwd_new(const struct webd_location *loc, long long content_length,
 	fr->in_max = content_length < 0 ? (size_t)max_body + 1 : FWD_IN_MAX;
 	fr->connect_timeout = loc->connect_timeout;
 	fr->read_timeout = loc->read_timeout;
+	fr->keep_conn = loc->keep_conn;
+	fr->keepalive = (unsigned)loc->keepalive;
 	fr->backends = calloc(loc->fastcgi_pass.n, sizeof(char *));
 	if (fr->backends == NULL)
 		goto fail;
@@ -506,7 +509,8 @@ fwd_finish(struct fwd_conn *cn, int reuse)
 	pthread_mutex_lock(&fr->lock);
 	fr->conn = NULL;
 	pthread_mutex_unlock(&fr->lock);
-	if (reuse && be != NULL && be->nidle < FWD_POOL_MAX &&
+	if (reuse && fr->keep_conn && be != NULL &&
+	    be->nidle < fr->keepalive &&
 	    cn->woff == cn->wlen && fcgi_parser_idle(&cn->p)) {
 		fwd_list_remove(&fwd.active, cn);
 		cn->fr = NULL;
@@ -670,7 +674,7 @@ fwd_send_head(struct fwd_conn *cn)
 		return;
 	}
 	cn->wlen += fcgi_begin_request_encode(cn->w, 1, FCGI_RESPONDER,
-	    FCGI_KEEP_CONN);
+	    fr->keep_conn ? FCGI_KEEP_CONN : 0);
 	cn->wlen += fcgi_stream_encode(cn->w + cn->wlen, cn->wcap - cn->wlen,
 	    FCGI_PARAMS, 1, fr->params, fr->plen);
 	cn->wlen += fcgi_record_encode(cn->w + cn->wlen, cn->wcap - cn->wlen,

@@ -83,6 +83,8 @@ struct webd_location {
 	struct conf_list fastcgi_pass;	/* "unix:/path" or "HOST:PORT" */
 	long long connect_timeout;	/* ms */
 	long long read_timeout;		/* ms */
+	int keep_conn;			/* FCGI_KEEP_CONN */
+	long long keepalive;		/* idle connections kept per backend */
 };
 
 struct webd_config {

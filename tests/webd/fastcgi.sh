@@ -106,10 +106,12 @@ max_body = 20m
 [location /app/]
 fastcgi_pass = unix:$tmp/a.sock
 fastcgi_read_timeout = 2s
+fastcgi_keepalive = 2
 
 [location /rr/]
 fastcgi_pass = unix:$tmp/a.sock
 fastcgi_pass = unix:$tmp/b.sock
+fastcgi_keep_conn = no
 
 [location /failover/]
 fastcgi_pass = unix:$tmp/missing.sock

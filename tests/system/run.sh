@@ -83,10 +83,27 @@ if [ ! -f "$root/.foobar-stamp" ] ||
 		--no-install-recommends $extra_pkgs && apt-get -y -qq upgrade" \
 	    >"$cache/root-setup.log" 2>&1 ||
 	    { tail -n 30 "$cache/root-setup.log" >&2; die "root setup failed"; }
+	touch "$root.new/.foobar-lists"
 	echo "$recipe" >"$root.new/.foobar-stamp"
 	mv "$root.new" "$root"
 	say "root built in $(($(date +%s) - t0))s"
 fi
+# Package lists older than half a day are refreshed in the cached root, with
+# the updates they bring, so each run's apt sees the archive as it is.
+# (apt keeps the mtime of unchanged lists, hence a stamp of our own.)
+if [ -z "$(find "$root/.foobar-lists" -mmin -720 2>/dev/null)" ]; then
+	say "refreshing the package lists of the cached root"
+	systemd-nspawn -q -D "$root" --register=no --keep-unit \
+	    --bind="$archives:/var/cache/apt/archives" \
+	    --setenv=DEBIAN_FRONTEND=noninteractive \
+	    sh -c "apt-get update -qq && apt-get -y -qq upgrade" \
+	    >"$cache/root-refresh.log" 2>&1 ||
+	    { tail -n 30 "$cache/root-refresh.log" >&2; die "root refresh failed"; }
+	touch "$root/.foobar-lists"
+fi
+# Leftovers of runs that were killed outright (no run lasts a day).
+find /var/tmp -maxdepth 1 -name 'foobar-system.*' -mmin +1440 \
+    -exec rm -rf {} + 2>/dev/null || true
 
 # 3. A throw-away copy of the root for this run.
 run=$(mktemp -d /var/tmp/foobar-system.XXXXXX)
@@ -171,12 +188,6 @@ esac
 say "system $state after $(($(date +%s) - start))s"
 
 # 5. Install the packages as an administrator would.
-lists_age=$(cin sh -c 'find /var/lib/apt/lists -maxdepth 1 -name "*_Packages*" \
-    -mmin -720 | head -n 1')
-if [ -z "$lists_age" ]; then
-	cin apt-get update -qq >"$out/apt-update.log" 2>&1 ||
-	    { cat "$out/apt-update.log" >&2; die "apt-get update failed"; }
-fi
 names=()
 for d in "${debs[@]}"; do
 	names+=("$cdir/debs/$(basename "$d")")
@@ -205,6 +216,15 @@ if [ "$rc" != 0 ]; then
 	# 2: a test was skipped; 4: a test failed; 8: no test ran; 12+: error.
 	die "autopkgtest failed (exit $rc); logs in $out"
 fi
+# The packages tested are the ones built here, not others of the same name.
+for d in "${debs[@]}"; do
+	pkg=$(dpkg-deb -f "$d" Package)
+	want="$pkg $(dpkg-deb -f "$d" Version)"
+	got=$(cin dpkg-query -W -f '${Package} ${Version}' "$pkg" \
+	    2>/dev/null || true)
+	[ "$got" = "$want" ] ||
+	    die "installed '${got:-nothing}', built '$want'"
+done
 # Whatever the tests did, no unit of ours may be left failed.
 failed=$(cin systemctl list-units --failed --plain --no-legend 'foobar*' || true)
 if [ -n "$failed" ]; then

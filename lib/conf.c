@@ -16,7 +16,29 @@ struct conf_seen {
 	const struct conf_key *key;
 };
 
+/* The line reader handed to inih: one physical line per call, so that
+ * inih's line numbers are the file's. inih (Debian: INI_MAX_LINE 200)
+ * splits a longer line into pieces that it parses as lines of their own,
+ * so such a line is refused here instead. */
+struct conf_reader {
+	FILE *f;
+	char *buf;		/* getline's */
+	size_t cap;
+	int line;		/* the line last handed to inih, from 1 */
+	int section_line;	/* the line of the last [section] header */
+	int stop;		/* the handler failed: read no further */
+	int err;		/* CONF_READ_* or an errno, at line */
+	size_t max;		/* the longest line inih takes */
+	/* Called with each [section] header, as inih will read it, before
+	 * inih sees it (even when no key follows); 0, or -1 to stop. */
+	int (*on_section)(void *user, const char *name, size_t len);
+	void *user;
+};
+
+enum { CONF_READ_LONG = -1, CONF_READ_NUL = -2 };
+
 struct conf_state {
+	struct conf_reader *rd;
 	const struct conf_section *sections;
 	void *ctx;
 	char cur_name[256];	/* the raw section header last opened */
@@ -26,20 +48,112 @@ struct conf_state {
 	size_t nseen, seen_cap;
 	char msg[512];		/* the first error */
 	int failed;
+	int fail_at;		/* the line inih was on when it happened */
+	int msg_line;		/* the line the message is about */
 };
 
+static void
+conf_failv(struct conf_state *st, int line, const char *fmt, va_list ap)
+{
+	if (st->failed)
+		return;
+	vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+	st->failed = 1;
+	st->fail_at = st->rd->line;
+	st->msg_line = line;
+	st->rd->stop = 1;	/* only the first error is reported */
+}
+
+/* Records the first error, about the line being parsed; returns 0, which
+ * tells inih that this line is in error. */
 static int __attribute__((format(printf, 2, 3)))
 conf_fail(struct conf_state *st, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!st->failed) {
-		va_start(ap, fmt);
-		vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
-		va_end(ap);
-		st->failed = 1;
+	va_start(ap, fmt);
+	conf_failv(st, st->rd->line, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* The same about the current section's header line. */
+static int __attribute__((format(printf, 2, 3)))
+conf_fail_section(struct conf_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_failv(st, st->rd->section_line ? st->rd->section_line :
+	    st->rd->line, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Where a section header's name ends, as inih finds it: at the ']', or at
+ * an inline comment or the end of the line, which inih calls a syntax
+ * error. */
+static const char *
+conf_section_end(const char *s)
+{
+	int was_space = 0;
+
+	while (*s != '\0' && *s != ']' && !(was_space && *s == ';')) {
+		was_space = *s == ' ' || *s == '\t';
+		s++;
 	}
-	return 0; /* inih: this line is in error */
+	return s;
+}
+
+/* inih's reader: the next line without its newline in str (num bytes),
+ * or NULL at the end, on a read error, on a line longer than num - 1
+ * bytes or with a NUL byte (rd->err says which), or after a failure. */
+static char *
+conf_read_line(char *str, int num, void *stream)
+{
+	struct conf_reader *rd = stream;
+	const char *p;
+	ssize_t n;
+
+	if (rd->stop || rd->err != 0 || num < 2)
+		return NULL;
+	errno = 0;
+	n = getline(&rd->buf, &rd->cap, rd->f);
+	if (n == -1) {
+		if (ferror(rd->f))
+			rd->err = errno != 0 ? errno : EIO;
+		return NULL;
+	}
+	rd->line++;
+	rd->max = (size_t)num - 1;
+	if (n > 0 && rd->buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && rd->buf[n - 1] == '\r')
+		n--;
+	if (memchr(rd->buf, '\0', (size_t)n) != NULL) {
+		rd->err = CONF_READ_NUL;
+		return NULL;
+	}
+	if ((size_t)n > rd->max) {
+		rd->err = CONF_READ_LONG;
+		return NULL;
+	}
+	memcpy(str, rd->buf, (size_t)n);
+	str[n] = '\0';
+	p = str;
+	if (rd->line == 1 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;	/* a UTF-8 byte order mark, which inih skips */
+	if (*p == '[' && rd->on_section != NULL) {
+		const char *end = conf_section_end(p + 1);
+
+		rd->section_line = rd->line;
+		if (*end == ']' &&
+		    rd->on_section(rd->user, p + 1, (size_t)(end - p - 1)) == -1)
+			return NULL;
+	} else if (p[strspn(p, " \t")] == '[') {
+		rd->section_line = rd->line;
+	}
+	return str;
 }
 
 int
@@ -284,25 +398,43 @@ conf_open(struct conf_state *st, const char *header)
 		    strncmp(s->name, header, namelen) != 0)
 			continue;
 		if (s->has_arg && (arg == NULL || *arg == '\0')) {
-			conf_fail(st, "section [%s] needs an argument",
+			conf_fail_section(st, "section [%s] needs an argument",
 			    s->name);
 			return -1;
 		}
 		if (!s->has_arg && arg != NULL) {
-			conf_fail(st, "section [%s] takes no argument",
+			conf_fail_section(st, "section [%s] takes no argument",
 			    s->name);
 			return -1;
 		}
 		st->cur_obj = s->open(st->ctx, arg, err, sizeof(err));
 		if (st->cur_obj == NULL) {
-			conf_fail(st, "[%s]: %s", header, err);
+			conf_fail_section(st, "[%s]: %s", header, err);
 			return -1;
 		}
 		st->cur = s;
 		return 0;
 	}
-	conf_fail(st, "unknown section [%s]", header);
+	conf_fail_section(st, "unknown section [%s]", header);
 	return -1;
+}
+
+/* The reader's on_section: opens each section at its header line, so
+ * that an empty one is checked too and a repeated header opens again. */
+static int
+conf_reader_section(void *user, const char *name, size_t len)
+{
+	struct conf_state *st = user;
+	char header[sizeof(st->cur_name)];
+
+	if (len >= sizeof(header)) {
+		conf_fail(st, "section name too long (max %zu bytes)",
+		    sizeof(header) - 1);
+		return -1;
+	}
+	memcpy(header, name, len);
+	header[len] = '\0';
+	return conf_open(st, header);
 }
 
 static int
@@ -311,16 +443,26 @@ conf_handler(void *user, const char *section, const char *name,
 {
 	struct conf_state *st = user;
 	const struct conf_key *k;
+	size_t n;
 
 	if (st->failed)
 		return 1; /* report only the first error */
-	if (name == NULL) /* inih calls with a NULL name at each [section] */
-		return conf_open(st, section) == 0 ? 1 : 0;
+	if (name == NULL) /* INI_CALL_HANDLER_ON_NEW_SECTION: opened */
+		return 1;
 	if (*section == '\0')
 		return conf_fail(st, "key \"%s\" outside a section", name);
-	if (st->cur == NULL || strcmp(st->cur_name, section) != 0)
+	if (st->cur == NULL || strcmp(st->cur_name, section) != 0) {
+		/* inih cuts section names (MAX_SECTION, 50 with the NUL) */
+		n = strlen(section);
+		if (st->cur != NULL && n < strlen(st->cur_name) &&
+		    strncmp(st->cur_name, section, n) == 0)
+			return conf_fail_section(st,
+			    "section name [%s] too long (max %zu bytes)",
+			    st->cur_name, n);
+		/* an indented header, which the reader leaves to inih */
 		if (conf_open(st, section) == -1)
 			return 0;
+	}
 	for (k = st->cur->keys; k->name != NULL; k++) {
 		if (strcmp(k->name, name) != 0)
 			continue;
@@ -340,27 +482,13 @@ conf_handler(void *user, const char *section, const char *name,
 }
 
 /* conf_key_line: inih does not pass line numbers to handlers (it is built
- * without INI_HANDLER_LINENO), so the reader counts the newlines. */
+ * without INI_HANDLER_LINENO); the reader counts them. */
 struct conf_line_state {
-	FILE *f;
-	int line;	/* the physical line being handed to inih */
-	int next;	/* the line after the last newline read */
+	struct conf_reader *rd;
 	const char *section, *key;
 	size_t nth;
 	int found;
 };
-
-static char *
-conf_line_reader(char *str, int num, void *stream)
-{
-	struct conf_line_state *st = stream;
-	char *r = fgets(str, num, st->f);
-
-	st->line = st->next;
-	if (r != NULL && strchr(r, '\n') != NULL)
-		st->next++;
-	return r;
-}
 
 static int
 conf_line_handler(void *user, const char *section, const char *name,
@@ -371,8 +499,10 @@ conf_line_handler(void *user, const char *section, const char *name,
 	if (st->found || name == NULL || strcmp(section, st->section) != 0 ||
 	    strcmp(name, st->key) != 0)
 		return 1;
-	if (st->nth-- == 0)
-		st->found = st->line;
+	if (st->nth-- == 0) {
+		st->found = st->rd->line;
+		st->rd->stop = 1;
+	}
 	return 1;
 }
 
@@ -380,47 +510,76 @@ int
 conf_key_line(const char *path, const char *section, const char *key,
     size_t nth)
 {
+	struct conf_reader rd;
 	struct conf_line_state st;
 
+	memset(&rd, 0, sizeof(rd));
 	memset(&st, 0, sizeof(st));
-	st.f = fopen(path, "r");
-	if (st.f == NULL)
+	rd.f = fopen(path, "r");
+	if (rd.f == NULL)
 		return 0;
-	st.next = 1;
+	st.rd = &rd;
 	st.section = section;
 	st.key = key;
 	st.nth = nth;
-	ini_parse_stream(conf_line_reader, &st, conf_line_handler, &st);
-	fclose(st.f);
+	ini_parse_stream(conf_read_line, &rd, conf_line_handler, &st);
+	fclose(rd.f);
+	free(rd.buf);
 	return st.found;
+}
+
+/* Puts the first error of a finished parse in err: inih's syntax error
+ * (line, from ini_parse_stream), the handler's, or the reader's,
+ * whichever comes first in the file. Returns 0 when there is none. */
+static int
+conf_error(const char *path, int line, const struct conf_state *st,
+    const struct conf_reader *rd, char *err, size_t errlen)
+{
+	/* inih's first error line is the handler's own when it failed
+	 * there; an earlier one is a line inih itself could not parse. */
+	if (line > 0 && (!st->failed || line < st->fail_at))
+		snprintf(err, errlen, "%s:%d: syntax error", path, line);
+	else if (st->failed)
+		snprintf(err, errlen, "%s:%d: %s", path, st->msg_line,
+		    st->msg);
+	else if (rd->err == CONF_READ_LONG)
+		snprintf(err, errlen, "%s:%d: line too long (max %zu bytes)",
+		    path, rd->line, rd->max);
+	else if (rd->err == CONF_READ_NUL)
+		snprintf(err, errlen, "%s:%d: NUL byte in line", path,
+		    rd->line);
+	else if (rd->err != 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(rd->err));
+	else if (line != 0)
+		snprintf(err, errlen, "%s: cannot read", path);
+	else
+		return 0;
+	return -1;
 }
 
 int
 conf_load(const char *path, const struct conf_section *sections, void *ctx,
     char *err, size_t errlen)
 {
+	struct conf_reader rd;
 	struct conf_state st;
-	FILE *f;
 	int line;
 
+	memset(&rd, 0, sizeof(rd));
 	memset(&st, 0, sizeof(st));
+	st.rd = &rd;
 	st.sections = sections;
 	st.ctx = ctx;
-	f = fopen(path, "r");
-	if (f == NULL) {
+	rd.on_section = conf_reader_section;
+	rd.user = &st;
+	rd.f = fopen(path, "r");
+	if (rd.f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(f, conf_handler, &st);
-	fclose(f);
+	line = ini_parse_stream(conf_read_line, &rd, conf_handler, &st);
+	fclose(rd.f);
+	free(rd.buf);
 	free(st.seen);
-	if (line == 0 && !st.failed)
-		return 0;
-	if (line > 0)
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-		    st.failed ? st.msg : "syntax error");
-	else
-		snprintf(err, errlen, "%s: %s", path,
-		    st.failed ? st.msg : "cannot read");
-	return -1;
+	return conf_error(path, line, &st, &rd, err, errlen);
 }

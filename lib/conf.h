@@ -42,8 +42,11 @@ struct conf_section {
 };
 
 /* Reads path. Returns 0, or -1 with "PATH:LINE: message" (or "PATH:
- * message") in err. Unknown sections and keys, bad values and repeated
- * single keys are errors. */
+ * message") in err, about the first error in the file. Unknown sections
+ * (empty ones too) and keys, bad values, repeated single keys, lines
+ * longer than libinih takes (199 bytes on Debian), section names it would
+ * cut (over 49 bytes) and NUL bytes are errors. A section opens at each
+ * of its headers, so a repeated [location X] calls open() again. */
 int conf_load(const char *path, const struct conf_section *sections,
     void *ctx, char *err, size_t errlen);
 

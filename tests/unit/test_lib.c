@@ -72,9 +72,11 @@ static const struct conf_section t_sections[] = {
 
 static char t_path[64];
 
-/* Writes text to a temporary file and loads it; returns conf_load's. */
+/* Writes len bytes of text to a temporary file and loads it; returns
+ * conf_load's. */
 static int
-t_load(const char *text, struct t_ctx *ctx, char *err, size_t errlen)
+t_load_n(const char *text, size_t len, struct t_ctx *ctx, char *err,
+    size_t errlen)
 {
 	FILE *f;
 	int fd;
@@ -83,10 +85,17 @@ t_load(const char *text, struct t_ctx *ctx, char *err, size_t errlen)
 	fd = mkstemp(t_path);
 	ck_assert_int_ge(fd, 0);
 	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
 	memset(ctx, 0, sizeof(*ctx));
 	return conf_load(t_path, t_sections, ctx, err, errlen);
+}
+
+static int
+t_load(const char *text, struct t_ctx *ctx, char *err, size_t errlen)
+{
+	return t_load_n(text, strlen(text), ctx, err, errlen);
 }
 
 static void
@@ -139,7 +148,20 @@ START_TEST(conf_errors)
 		    ":3: unknown key \"listne\" in [server]" },
 		{ "root = /a\n", ":1: key \"root\" outside a section" },
 		{ "[server]\n\n[srever]\nroot = /a\n",
-		    ":4: unknown section [srever]" },
+		    ":3: unknown section [srever]" },
+		/* an empty section is checked too */
+		{ "[server]\nroot = /a\n[srever]\n",
+		    ":3: unknown section [srever]" },
+		{ "[server]\n[location]\n", ":2: section [location] needs" },
+		/* inih cuts section names at 49 bytes */
+		{ "[server]\n[location /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaa/]\npass = x\n",
+		    ":2: section name [location /aaaaaaaaaa" },
+		/* the first error in the file wins, with its own line */
+		{ "[server]\nroot\nroot = /a\nlistne = x\n",
+		    ":2: syntax error" },
+		{ "[server]\nlistne = x\nroot\n",
+		    ":2: unknown key \"listne\" in [server]" },
 		{ "[server]\nworkers = 0\n", ":2: workers: 0 is out of range" },
 		{ "[server]\nworkers = four\n",
 		    ":2: workers: \"four\" is not a whole number" },
@@ -150,7 +172,7 @@ START_TEST(conf_errors)
 		{ "[server]\nroot = /a\nroot = /b\n",
 		    ":3: key \"root\" repeated in [server]" },
 		{ "[location]\nx = 1\n",
-		    ":2: section [location] needs an argument" },
+		    ":1: section [location] needs an argument" },
 		{ "[server]\nroot\n", ":2: syntax error" },
 		{ "[server]\ntimeout = -1\n",
 		    ":2: timeout: \"-1\" is not a duration" },
@@ -170,6 +192,105 @@ START_TEST(conf_errors)
 		    cases[i].want);
 		t_done(&c);
 	}
+}
+END_TEST
+
+/* Debian's inih reads lines of at most INI_MAX_LINE - 1 bytes and parses
+ * the rest of a longer line as a line of its own; conf_load refuses it. */
+START_TEST(conf_long_line)
+{
+	struct t_ctx c;
+	char err[512], *text, *p;
+	size_t max;
+	int line;
+
+	text = malloc(5000);
+	ck_assert_ptr_nonnull(text);
+	/* The tail of this comment would otherwise be read as a key. */
+	memset(text, 'x', 4000);
+	memcpy(text, "[server]\n;", 10);
+	strcpy(text + 4000 - 15, "\nflag = on\n");
+	ck_assert_int_eq(t_load(text, &c, err, sizeof(err)), -1);
+	p = strstr(err, ":2: line too long (max ");
+	ck_assert_msg(p != NULL, "got %s", err);
+	max = strtoul(p + strlen(":2: line too long (max "), NULL, 10);
+	ck_assert_uint_ge(max, 199);
+	ck_assert_uint_lt(max, 3000);
+	t_done(&c);
+
+	/* max bytes pass, max + 1 do not, and the lines after count right */
+	for (line = 0; line < 2; line++) {
+		size_t n = max + (size_t)line;
+
+		strcpy(text, "[server]\nroot = ");
+		p = text + strlen(text);
+		memset(p, 'r', n - strlen("root = "));
+		strcpy(p + n - strlen("root = "), "\r\nflag = on\nlistne = 1\n");
+		ck_assert_int_eq(t_load(text, &c, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, line == 0 ?
+		    ":4: unknown key \"listne\"" : ":2: line too long") != NULL,
+		    "%zu bytes: %s", n, err);
+		if (line == 0) {
+			ck_assert_uint_eq(strlen(c.server.root),
+			    n - strlen("root = "));
+			ck_assert_int_eq(c.server.flag, 1);
+		}
+		t_done(&c);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(conf_nul_byte)
+{
+	static const char text[] = "[server]\nroot = /a\nx\0y = 1\n";
+	struct t_ctx c;
+	char err[512];
+
+	ck_assert_int_eq(t_load_n(text, sizeof(text) - 1, &c, err,
+			     sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, ":3: NUL byte in line") != NULL, "got %s",
+	    err);
+	t_done(&c);
+}
+END_TEST
+
+START_TEST(conf_sections_reopen)
+{
+	struct t_ctx c;
+	char err[512];
+
+	/* A repeated header opens a new instance; CRLF lines are fine. */
+	ck_assert_int_eq(t_load("[location /a/]\r\npass = x\r\n"
+				"[location /a/]\r\n[server]\r\nroot = /r\r\n",
+			     &c, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(c.nprefix, 2);
+	ck_assert_str_eq(c.loc[0].pass.v[0], "x");
+	ck_assert_uint_eq(c.loc[1].pass.n, 0);
+	ck_assert_str_eq(c.server.root, "/r");
+	t_done(&c);
+}
+END_TEST
+
+START_TEST(conf_key_lines)
+{
+	struct t_ctx c;
+	char err[512];
+
+	ck_assert_int_eq(t_load("; x\n[location /a/]\npass = 1\n[server]\n"
+				"\nlisten = a\n# c\nlisten = b\n"
+				"[location /b/]\npass = 2\n",
+			     &c, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(conf_key_line(t_path, "server", "listen", 0), 6);
+	ck_assert_int_eq(conf_key_line(t_path, "server", "listen", 1), 8);
+	ck_assert_int_eq(conf_key_line(t_path, "server", "listen", 2), 0);
+	ck_assert_int_eq(conf_key_line(t_path, "location /b/", "pass", 0),
+	    10);
+	ck_assert_int_eq(conf_key_line("/nonexistent", "server", "x", 0), 0);
+	t_done(&c);
 }
 END_TEST
 
@@ -235,6 +356,10 @@ main(void)
 
 	tcase_add_test(tc, conf_good);
 	tcase_add_test(tc, conf_errors);
+	tcase_add_test(tc, conf_long_line);
+	tcase_add_test(tc, conf_nul_byte);
+	tcase_add_test(tc, conf_sections_reopen);
+	tcase_add_test(tc, conf_key_lines);
 	tcase_add_test(tc, conf_missing_file);
 	tcase_add_test(tc, parse_values);
 	tcase_add_test(tc, escape);

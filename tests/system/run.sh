@@ -105,9 +105,10 @@ fi
 find /var/tmp -maxdepth 1 -name 'foobar-system.*' -mmin +1440 \
     -exec rm -rf {} + 2>/dev/null || true
 
-# 3. A throw-away copy of the root for this run.
+# 3. A throw-away root for this run.
 run=$(mktemp -d /var/tmp/foobar-system.XXXXXX)
 nspawn_pid=""
+overlay=no
 cleanup() {
 	local rc=$?
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
@@ -126,13 +127,25 @@ cleanup() {
 		fi
 		wait "$nspawn_pid" 2>/dev/null || true
 	fi
+	if [ "$overlay" = yes ]; then
+		umount "$run/root" 2>/dev/null || umount -l "$run/root" || true
+	fi
 	rm -rf "$run"
 	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-cp -a "$root" "$run/root"
-flock -u 9
+# An overlay on the cached root (its lower layer stays untouched), or a
+# plain copy where overlayfs is not available. The shared lock keeps
+# another run from refreshing the cached root under this one.
+mkdir -p "$run/root" "$run/upper" "$run/work"
+if mount -t overlay overlay -o "lowerdir=$root,upperdir=$run/upper,workdir=$run/work" \
+    "$run/root" 2>/dev/null; then
+	overlay=yes
+else
+	cp -a "$root/." "$run/root/"
+fi
+flock -s 9
 
 rm -rf "$out"
 mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"

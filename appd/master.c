@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -134,6 +135,9 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 		return -1;
 	}
 	if (pid == 0) {
+		/* a worker finishes its request and exits when the master
+		 * dies */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(p[1], STDERR_FILENO);
 		devnull = open("/dev/null", O_RDWR);
 		if (devnull != -1) {

@@ -872,6 +872,17 @@ conn_close(unsigned i)
 	W.conns[i] = W.conns[--W.nconns];
 }
 
+/* No request under way or waiting in the socket: safe to close. */
+static int
+conn_is_idle(struct conn *c)
+{
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+
+	if (c->have_begin || c->off < c->len || !fcgi_parser_idle(&c->p))
+		return 0;
+	return poll(&pfd, 1, 0) == 0;
+}
+
 static void
 worker_accept(void)
 {
@@ -926,8 +937,8 @@ worker_poll_once(void)
 	}
 	now = appd_now_ms();
 	for (i = W.nconns; i-- > 0;)
-		if (!W.conns[i]->have_begin &&
-		    now - W.conns[i]->last_ms > W.conf->idle_timeout)
+		if (now - W.conns[i]->last_ms > W.conf->idle_timeout &&
+		    conn_is_idle(W.conns[i]))
 			conn_close(i);
 	if (with_listen && (pfd[n - 1].revents & POLLIN) &&
 	    !worker_draining())
@@ -1009,9 +1020,11 @@ appd_worker_run(const struct appd_worker_args *a)
 				drain_since = appd_now_ms();
 			else if (appd_now_ms() - drain_since > 10000)
 				break;
-			/* finish requests under way, drop idle connections */
+			/* finish requests under way, also those whose bytes
+			 * are still in the socket; close only connections
+			 * that are idle and empty */
 			for (i = W.nconns; i-- > 0;)
-				if (!W.conns[i]->have_begin)
+				if (conn_is_idle(W.conns[i]))
 					conn_close(i);
 		}
 	}

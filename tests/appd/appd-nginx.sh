@@ -48,6 +48,8 @@ http {
 			fastcgi_param HTTP_PROXY "";
 			fastcgi_pass appd;
 			fastcgi_keep_conn on;
+			# no retry on another connection: a failure must show
+			fastcgi_next_upstream off;
 		}
 	}
 }
@@ -175,6 +177,8 @@ total_bad=$(cat "$T"/load?.out | awk '{ b += $2 } END { print b + 0 }')
 total_ok=$(cat "$T"/load?.out | awk '{ o += $1 } END { print o + 0 }')
 check "SIGHUP under load: $total_ok ok, $total_bad failed" eval \
     '[ "$total_bad" = 0 ] && [ "$total_ok" -gt 100 ]'
+check "no upstream error in nginx's log" eval \
+    '! grep "upstream" "$T/nginx/error.log"'
 appd_wait_workers 3
 after=$(worker_pids)
 check "new generation of workers ($before -> $after)" eval \
@@ -193,6 +197,30 @@ http GET /api/health
 check "bad config refused, still serving" eval 'expect 200 &&
     grep -q "reload refused" "$T/appd.log"'
 cp "$T/appd.conf.good" "$T/appd.conf"
+
+# --- kill -9 of the worker running a request: nginx answers 502, the
+# next requests succeed
+curl -s -o /dev/null -w '%{http_code}' "$URL/cgi-bin/slow.sh" >"$T/k.code" &
+cpid=$!
+i=0
+busy=""
+while [ -z "$busy" ] && [ $i -lt 50 ]; do
+	for p in $(worker_pids); do
+		pgrep -P "$p" >/dev/null && busy=$p
+	done
+	[ -n "$busy" ] || sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$busy" ] && kill -9 "$busy"
+wait $cpid
+check "kill -9 mid-request: nginx 502" [ "$(cat "$T/k.code")" = 502 ]
+ok=0
+for i in $(seq 1 20); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/health")" = 200 ] &&
+	    ok=$((ok + 1))
+done
+check "next 20 requests succeed ($ok)" [ $ok = 20 ]
+check "worker count recovers" appd_wait_workers 3
 
 # --- overloaded: nginx answers 503
 appd_stop

@@ -28,6 +28,7 @@ struct run {
 	int locked;
 	uint64_t done_version;	/* applied, not yet marked successful */
 	long long done_ms;
+	int batch;		/* autocommit off (up): see do_up */
 };
 
 static long long
@@ -122,16 +123,27 @@ run_open(struct run *r, const struct dbm_opts *o, int lock)
 	return 0;
 }
 
-/* Marks the last applied migration successful. Returns 0 or -1. */
+/* Commits what autocommit off left open. Returns 0 or -1 (logged). */
+static int
+run_commit(struct run *r)
+{
+	if (!r->batch || db_exec(r->db, "COMMIT") == 0)
+		return 0;
+	log_err("commit: %s", db_error(r->db));
+	return -1;
+}
+
+/* Marks the last applied migration successful, and commits. Returns 0
+ * or -1. */
 static int
 run_flush(struct run *r)
 {
 	uint64_t v = r->done_version;
 
-	if (v == 0)
-		return 0;
 	r->done_version = 0;
-	return history_done_up(r->db, v, r->done_ms);
+	if (v != 0 && history_done_up(r->db, v, r->done_ms) == -1)
+		return -1;
+	return run_commit(r);
 }
 
 static void
@@ -276,7 +288,8 @@ run_file(struct run *r, struct migration *m, int down)
 		log_err("%s/%s", r->o->dir, msg);
 		log_err("statement: %s", sh);
 		lost = db_error_is_fatal(r->db);
-		if (lost || history_failed(r->db, m->version, msg, ms) == -1)
+		if (lost || history_failed(r->db, m->version, msg, ms) == -1 ||
+		    run_commit(r) == -1)
 			log_err("could not record the error: the history "
 			    "still marks %" PRIu64 " as failed", m->version);
 		log_err("migration %" PRIu64 "_%s is recorded as failed; %s",
@@ -330,6 +343,12 @@ check_order(struct run *r, int has_to, uint64_t to)
 	return 0;
 }
 
+/* Applies the pending migrations with autocommit off, so that the
+ * history's bookkeeping shares commits (and fsyncs) with the migrations:
+ * a DDL statement commits implicitly before it runs, so a migration's
+ * start record is durable before its first DDL; DML of a migration is
+ * committed with the next bookkeeping (at the next DDL or at the end); a
+ * failure is recorded and committed at once. */
 static int
 do_up(struct run *r, int has_to, uint64_t to)
 {
@@ -339,6 +358,13 @@ do_up(struct run *r, int has_to, uint64_t to)
 	if ((rc = check_failed(r)) != 0 || (rc = refuse_drift(r, 0)) != 0 ||
 	    (rc = check_order(r, has_to, to)) != 0)
 		return rc;
+	if (!r->o->dry_run) {
+		if (db_exec(r->db, "SET autocommit = 0") == -1) {
+			log_err("set autocommit: %s", db_error(r->db));
+			return EXIT_RUNTIME;
+		}
+		r->batch = 1;
+	}
 	for (i = 0; i < r->md.n; i++) {
 		if (!is_pending(r, &r->md.m[i]) ||
 		    (has_to && r->md.m[i].version > to))

@@ -247,6 +247,18 @@ expect 0 up
 has "applied 2_bad"
 has "applied 3_later"
 expect 0 status
+# DML only: up runs with autocommit off; a failure still commits the
+# record and what ran before it, as autocommit would have.
+newdb faileddml
+printf 'CREATE TABLE d (id INT);\n' >"$MIG/1_d.up.sql"
+printf 'INSERT INTO d VALUES (1);\n' >"$MIG/2_d1.up.sql"
+printf 'INSERT INTO d VALUES (2);\nINSERT INTO nosuch VALUES (3);\n' >"$MIG/3_d2.up.sql"
+expect 4 up
+has "3_d2.up.sql:2: Table 'faileddml.nosuch' doesn't exist"
+eq "$(sql 'SELECT GROUP_CONCAT(id ORDER BY id) FROM d')" "1,2" "DML committed"
+eq "$(sql 'SELECT GROUP_CONCAT(CONCAT(version, success)) FROM dbmigrate_history')" \
+    "11,21,30" "history committed"
+eq "$(sql 'SELECT @@autocommit')" 1 "sessions keep autocommit"
 # A failed down is recorded too.
 newdb faileddown
 printf 'CREATE TABLE x (id INT);\n' >"$MIG/1_x.up.sql"

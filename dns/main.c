@@ -73,6 +73,9 @@ dns_parse_args(int argc, char **argv, struct dns_opts *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (*optarg == '\0')
+				cli_usage_error(o->prog, usage,
+				    "option -c needs a file name");
 			o->config = optarg;
 			o->config_given = 1;
 			break;
@@ -96,22 +99,12 @@ dns_parse_args(int argc, char **argv, struct dns_opts *o)
 			break;
 		case 'V':
 			cli_print_version(o->prog);
-			exit(EXIT_OK);
+			cli_exit(o->prog, EXIT_OK);
 		case 'h':
 			printf("usage: %s %s\n%s", o->prog, usage, help);
-			exit(EXIT_OK);
-		case ':':
-			if (optopt > 0 && optopt < 256)
-				cli_usage_error(o->prog, usage,
-				    "option -%c needs a value", optopt);
-			cli_usage_error(o->prog, usage, "option %s needs a "
-			    "value", argv[optind - 1]);
+			cli_exit(o->prog, EXIT_OK);
 		default:
-			if (optopt != 0)
-				cli_usage_error(o->prog, usage,
-				    "unknown option -%c", optopt);
-			cli_usage_error(o->prog, usage, "unknown option %s",
-			    argv[optind - 1]);
+			cli_option_error(o->prog, usage, argv, c);
 		}
 	}
 	if (optind < argc)
@@ -355,7 +348,7 @@ main(int argc, char **argv)
 	uint32_t serial;
 	int changed, rc = EXIT_RUNTIME;
 
-	o.prog = cli_basename(argv[0]);
+	o.prog = cli_basename(argc > 0 ? argv[0] : NULL);
 	o.config = DNS_CONFIG_FILE;
 	log_init(argv[0]);
 	dns_parse_args(argc, argv, &o);

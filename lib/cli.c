@@ -14,9 +14,48 @@
 const char *
 cli_basename(const char *argv0)
 {
-	const char *slash = strrchr(argv0, '/');
+	const char *slash;
 
+	if (argv0 == NULL || *argv0 == '\0')
+		return "foobar";
+	slash = strrchr(argv0, '/');
 	return slash ? slash + 1 : argv0;
+}
+
+void
+cli_exit(const char *progname, int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on standard output\n",
+		    progname);
+		exit(EXIT_RUNTIME);
+	}
+	exit(status);
+}
+
+void
+cli_option_error(const char *progname, const char *usage, char **argv,
+    int c)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	char opt[64];
+
+	/* The option as it was typed: "--config" or "-c". */
+	if (arg != NULL && strncmp(arg, "--", 2) == 0)
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(arg, "="),
+		    arg);
+	else if (optopt > 0x20 && optopt < 0x7f)
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		snprintf(opt, sizeof(opt), "%s", arg != NULL ? arg : "?");
+	if (c == ':')
+		cli_usage_error(progname, usage, "option %s needs a value",
+		    opt);
+	if (optopt != 0 && arg != NULL && strncmp(arg, "--", 2) == 0 &&
+	    strchr(arg, '=') != NULL)
+		cli_usage_error(progname, usage, "option %s takes no value",
+		    opt);
+	cli_usage_error(progname, usage, "unknown option %s", opt);
 }
 
 void
@@ -57,13 +96,16 @@ cli_parse_daemon(int argc, char **argv, const char *usage, const char *help,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *prog = cli_basename(argv[0]);
+	const char *prog = cli_basename(argc > 0 ? argv[0] : NULL);
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (*optarg == '\0')
+				cli_usage_error(prog, usage,
+				    "option -c needs a file name");
 			opts->config = optarg;
 			break;
 		case 't':
@@ -71,19 +113,12 @@ cli_parse_daemon(int argc, char **argv, const char *usage, const char *help,
 			break;
 		case 'V':
 			cli_print_version(prog);
-			exit(EXIT_OK);
+			cli_exit(prog, EXIT_OK);
 		case 'h':
 			printf("usage: %s %s\n%s", prog, usage, help);
-			exit(EXIT_OK);
-		case ':':
-			cli_usage_error(prog, usage, "option -%c needs a value",
-			    optopt);
+			cli_exit(prog, EXIT_OK);
 		default:
-			if (optopt != 0)
-				cli_usage_error(prog, usage,
-				    "unknown option -%c", optopt);
-			cli_usage_error(prog, usage, "unknown option %s",
-			    argv[optind - 1]);
+			cli_option_error(prog, usage, argv, c);
 		}
 	}
 	if (optind < argc)

@@ -18,8 +18,8 @@ struct cli_opts {
 
 /* Parses -c/-t/-V/-h (and --config, --test, --version, --help) for a
  * daemon. Prints help or the version and exits 0 for -h/-V; prints a
- * usage message and exits 2 on anything else. usage is the text after
- * "usage: PROG ". Returns only on success. */
+ * usage message and exits 2 on anything else (an empty -c too). usage is
+ * the text after "usage: PROG ". Returns only on success. */
 void cli_parse_daemon(int argc, char **argv, const char *usage,
     const char *help, struct cli_opts *opts);
 
@@ -30,10 +30,22 @@ void cli_print_version(const char *progname);
 void cli_usage_error(const char *progname, const char *usage,
     const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
 
+/* For getopt_long's ':' (missing value) and '?' (unknown option, or a
+ * value given to a long option that takes none) when the optstring
+ * starts with ':': prints the message naming the option as typed
+ * ("--config", "-c") with the usage hint, then exits 2. */
+void cli_option_error(const char *progname, const char *usage, char **argv,
+    int c) __attribute__((noreturn));
+
+/* Exits with status after flushing stdout; exits 1 instead with a message
+ * when stdout could not be written (a full disk, a closed pipe). */
+void cli_exit(const char *progname, int status) __attribute__((noreturn));
+
 /* The message -t prints on success, to stdout. */
 void cli_config_ok(void);
 
-/* The program name without its directory. */
+/* The program name without its directory ("foobar" for an empty or
+ * missing argv[0]). */
 const char *cli_basename(const char *argv0);
 
 #endif

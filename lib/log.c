@@ -21,8 +21,16 @@ log_stderr_is_journal(void)
 	const char *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
+	char *end;
 
-	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+	if (js == NULL || *js < '0' || *js > '9')
+		return 0;
+	errno = 0;
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
 		return 0;
 	if (fstat(STDERR_FILENO, &st) == -1)
 		return 0;
@@ -33,9 +41,12 @@ log_stderr_is_journal(void)
 void
 log_init(const char *progname)
 {
-	const char *slash = strrchr(progname, '/');
+	const char *slash;
 
-	log_progname = slash ? slash + 1 : progname;
+	if (progname != NULL && *progname != '\0') {
+		slash = strrchr(progname, '/');
+		log_progname = slash ? slash + 1 : progname;
+	}
 	log_journal = log_stderr_is_journal();
 }
 
@@ -49,15 +60,18 @@ void
 log_msg(enum log_prio prio, const char *fmt, ...)
 {
 	char line[2048];
-	int saved = errno, n, len;
+	int saved = errno, n, len, i, start;
 	va_list ap;
 
 	if (prio > log_max)
 		return;
 	if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>", (int)prio);
-	else
-		n = snprintf(line, sizeof(line), "%s: ", log_progname);
+	else	/* a program name of 100 bytes is plenty */
+		n = snprintf(line, sizeof(line), "%.100s: ", log_progname);
+	if (n < 0)
+		n = 0;
+	start = n;
 	va_start(ap, fmt);
 	len = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
@@ -66,6 +80,11 @@ log_msg(enum log_prio prio, const char *fmt, ...)
 	n += len;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	/* One message, one line: the journal would give the rest of a
+	 * multi-line message no priority. */
+	for (i = start; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
 	line[n++] = '\n';
 	/* One write so that lines from several processes do not mix. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0) {

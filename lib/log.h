@@ -21,7 +21,8 @@ void log_init(const char *progname);
 /* Sets the most verbose priority that is written (default LOG_PRIO_INFO). */
 void log_set_level(enum log_prio max);
 
-/* Writes one line at the given priority. Never fails visibly. */
+/* Writes one line at the given priority, at most 2047 bytes; newlines in
+ * the message become spaces. Never fails visibly; keeps errno. */
 void log_msg(enum log_prio prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

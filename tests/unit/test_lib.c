@@ -1,11 +1,16 @@
 /* test_lib.c - lib/: config loading, value parsers, log escaping. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "conf.h"
 #include "log.h"
 
@@ -346,6 +351,183 @@ START_TEST(escape)
 }
 END_TEST
 
+/* Reads the whole of fd (from its start) into buf; returns the length. */
+static size_t
+t_slurp(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	while (n + 1 < len && (r = read(fd, buf + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Runs cli_parse_daemon on argv in a child with stdout and stderr in
+ * temporary files (stdout: /dev/full when full is set); returns the exit
+ * status. A parse that returns prints "config=C test=T" and exits 100. */
+static int
+t_cli(char **argv, int full, char *out, char *err, size_t len)
+{
+	char po[] = "/tmp/test-cli-XXXXXX", pe[] = "/tmp/test-cli-XXXXXX";
+	int fo = mkstemp(po), fe = mkstemp(pe), status, argc = 0;
+	pid_t pid;
+
+	ck_assert_int_ge(fo, 0);
+	ck_assert_int_ge(fe, 0);
+	unlink(po);
+	unlink(pe);
+	while (argv[argc] != NULL)
+		argc++;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct cli_opts o = { "default.conf", 0 };
+
+		if (full) {
+			close(fo);
+			fo = open("/dev/full", O_WRONLY);
+		}
+		dup2(fo, STDOUT_FILENO);
+		dup2(fe, STDERR_FILENO);
+		cli_parse_daemon(argc, argv, "[-t] [-c FILE]", "HELP\n", &o);
+		printf("config=%s test=%d\n", o.config, o.test);
+		fflush(stdout);
+		_exit(100);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	t_slurp(fo, out, len);
+	t_slurp(fe, err, len);
+	close(fo);
+	close(fe);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* PRODUCT.md §4: -c FILE, -t, -V, -h; exit 2 for usage errors. */
+START_TEST(cli_daemon)
+{
+	static const struct {
+		const char *args[5];
+		int full, status;
+		const char *out, *err;
+	} cases[] = {
+		{ { "/usr/sbin/d", NULL }, 0, 100,
+		    "config=default.conf test=0\n", "" },
+		{ { "d", "-t", "-c", "/x.conf", NULL }, 0, 100,
+		    "config=/x.conf test=1\n", "" },
+		{ { "d", "--test", "--config=/y", NULL }, 0, 100,
+		    "config=/y test=1\n", "" },
+		{ { "d", "-V", NULL }, 0, 0, "d " FOOBAR_VERSION "\n", "" },
+		{ { "d", "--version", NULL }, 0, 0, "d " FOOBAR_VERSION "\n",
+		    "" },
+		{ { "d", "-h", NULL }, 0, 0, "usage: d [-t] [-c FILE]\nHELP\n",
+		    "" },
+		{ { "d", "-V", NULL }, 1, 1, "",
+		    "d: write error on standard output\n" },
+		{ { "d", "-c", NULL }, 0, 2, "",
+		    "d: option -c needs a value\nusage: d [-t] [-c FILE]\n" },
+		{ { "d", "--config", NULL }, 0, 2, "",
+		    "d: option --config needs a value\n"
+		    "usage: d [-t] [-c FILE]\n" },
+		{ { "d", "-c", "", NULL }, 0, 2, "",
+		    "d: option -c needs a file name\n"
+		    "usage: d [-t] [-c FILE]\n" },
+		{ { "d", "-tx", NULL }, 0, 2, "",
+		    "d: unknown option -x\nusage: d [-t] [-c FILE]\n" },
+		{ { "d", "--tset", NULL }, 0, 2, "",
+		    "d: unknown option --tset\nusage: d [-t] [-c FILE]\n" },
+		{ { "d", "--test=yes", NULL }, 0, 2, "",
+		    "d: option --test takes no value\n"
+		    "usage: d [-t] [-c FILE]\n" },
+		{ { "d", "-t", "extra", NULL }, 0, 2, "",
+		    "d: unexpected argument \"extra\"\n"
+		    "usage: d [-t] [-c FILE]\n" },
+		{ { "", "-x", NULL }, 0, 2, "",
+		    "foobar: unknown option -x\nusage: foobar [-t] [-c FILE]\n" },
+	};
+	char out[512], err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = t_cli((char **)cases[i].args, cases[i].full, out, err,
+		    sizeof(out));
+
+		ck_assert_msg(st == cases[i].status, "case %zu: exit %d", i,
+		    st);
+		ck_assert_msg(strcmp(out, cases[i].out) == 0,
+		    "case %zu: stdout \"%s\"", i, out);
+		ck_assert_msg(strcmp(err, cases[i].err) == 0,
+		    "case %zu: stderr \"%s\"", i, err);
+	}
+}
+END_TEST
+
+/* Runs log_msg with stderr in a temporary file; returns what it wrote. */
+static void
+t_log(const char *progname, int journal, char *out, size_t len,
+    enum log_prio prio, const char *msg)
+{
+	char path[] = "/tmp/test-log-XXXXXX", js[64];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	struct stat st;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	unlink(path);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	if (journal)
+		setenv("JOURNAL_STREAM", js, 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+	dup2(fd, STDERR_FILENO);
+	log_init(progname);
+	errno = EBADF;
+	log_msg(prio, "%s", msg);
+	ck_assert_int_eq(errno, EBADF);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	t_slurp(fd, out, len);
+	close(fd);
+	unsetenv("JOURNAL_STREAM");
+}
+
+START_TEST(log_lines)
+{
+	char out[4096], *big;
+
+	t_log("/usr/sbin/foobar-x", 0, out, sizeof(out), LOG_PRIO_ERR,
+	    "open a: failed");
+	ck_assert_str_eq(out, "foobar-x: open a: failed\n");
+	/* under the journal: a priority prefix, no name */
+	t_log("x", 1, out, sizeof(out), LOG_PRIO_WARNING, "w");
+	ck_assert_str_eq(out, "<4>w\n");
+	/* one message is one line */
+	t_log("x", 1, out, sizeof(out), LOG_PRIO_ERR, "a\nb\r\n");
+	ck_assert_str_eq(out, "<3>a b  \n");
+	/* below the level: nothing */
+	log_set_level(LOG_PRIO_WARNING);
+	t_log("x", 0, out, sizeof(out), LOG_PRIO_INFO, "quiet");
+	ck_assert_str_eq(out, "");
+	log_set_level(LOG_PRIO_INFO);
+	/* a huge name or message is cut, still one line */
+	big = malloc(5000);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'n', 4999);
+	big[4999] = '\0';
+	t_log(big, 0, out, sizeof(out), LOG_PRIO_ERR, big);
+	ck_assert_uint_eq(strlen(out), 2047);
+	ck_assert(strncmp(out + 100, ": nnn", 5) == 0);
+	ck_assert_int_eq(out[2046], '\n');
+	free(big);
+	log_init("");	/* keeps the last name */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -363,6 +545,8 @@ main(void)
 	tcase_add_test(tc, conf_missing_file);
 	tcase_add_test(tc, parse_values);
 	tcase_add_test(tc, escape);
+	tcase_add_test(tc, cli_daemon);
+	tcase_add_test(tc, log_lines);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

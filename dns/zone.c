@@ -1379,16 +1379,21 @@ dns_today_parse(const char *s, uint32_t *today)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 		30, 31 };
-	unsigned y, m, d;
+	unsigned y, m, d, v = 0;
 	size_t i;
 
 	if (strlen(s) != 8)
 		return -1;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 8; i++) {
 		if (!isdigit((unsigned char)s[i]))
 			return -1;
-	if (sscanf(s, "%4u%2u%2u", &y, &m, &d) != 3 || y < 1970 ||
-	    y > 4294 || m < 1 || m > 12 || d < 1 || d > (unsigned)mdays[m - 1])
+		v = v * 10 + (unsigned)(s[i] - '0');	/* < 10^8 */
+	}
+	y = v / 10000;
+	m = v / 100 % 100;
+	d = v % 100;
+	if (y < 1970 || y > 4294 || m < 1 || m > 12 || d < 1 ||
+	    d > (unsigned)mdays[m - 1])
 		return -1;
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
 	    y % 400 == 0)))

@@ -58,12 +58,12 @@ lint_tidy() {
 		failed="$failed tidy-build"
 		return
 	fi
-	files=$(git ls-files '*.c' | grep -E "^($(echo $DIRS | tr ' ' '|'))/")
-	# shellcheck disable=SC2086
+	# every file built (run-clang-tidy takes regular expressions)
+	files="^$(pwd)/($(echo $DIRS | tr ' ' '|'))/"
 	run-clang-tidy -quiet -j "$JOBS" -p "$O/lint" -checks="$TIDY_CHECKS" \
 	    -extra-arg=-Wno-error \
 	    -header-filter="^($(pwd)/)?(lib|include/foobar|webd|appd|dns|dbmigrate)/" \
-	    $files \
+	    "$files" \
 	    >"$O/lint/tidy.log" 2>&1
 	sed 's/\x1b\[[0-9;]*m//g' "$O/lint/tidy.log" |
 	    grep -E '(warning|error): ' | sed "s|^$(pwd)/||" | sort -u \

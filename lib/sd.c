@@ -44,14 +44,13 @@ sdnotify_stopping(void)
 int
 sdnotify_status(const char *fmt, ...)
 {
-	char msg[512];
+	char text[480], msg[512];
 	va_list ap;
-	int n;
 
-	n = snprintf(msg, sizeof(msg), "STATUS=");
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	snprintf(msg, sizeof(msg), "STATUS=%s", text);
 	return sd_notify(0, msg) < 0 ? -1 : 0;
 }
 

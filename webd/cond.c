@@ -39,39 +39,74 @@ cond_month(const char *s)
 	return -1;
 }
 
+/* Reads exactly n digits (a leading space counts as 0 when pad). */
+static int
+cond_digits(const char *s, int n, int pad, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (pad && i == 0 && s[i] == ' ')
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* "08:49:37" */
+static int
+cond_clock(const char *s, int *h, int *mi, int *sec)
+{
+	if (cond_digits(s, 2, 0, h) == -1 || s[2] != ':' ||
+	    cond_digits(s + 3, 2, 0, mi) == -1 || s[5] != ':' ||
+	    cond_digits(s + 6, 2, 0, sec) == -1)
+		return -1;
+	return 0;
+}
+
 int
 cond_date_parse(const char *s, time_t *out)
 {
-	char mon[4];
-	int d, y, h, mi, sec, n = 0, m;
-	struct tm tm;
 	const char *comma = strchr(s, ',');
+	int d, y, h, mi, sec, m;
+	struct tm tm;
 
 	memset(&tm, 0, sizeof(tm));
-	if (comma != NULL) {
-		/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" or RFC 850
-		 * "Sunday, 06-Nov-94 08:49:37 GMT" */
-		if (sscanf(comma + 1, " %2d %3s %4d %2d:%2d:%2d GMT%n", &d, mon,
-		    &y, &h, &mi, &sec, &n) != 6 || n == 0) {
-			n = 0;
-			if (sscanf(comma + 1, " %2d-%3s-%2d %2d:%2d:%2d GMT%n",
-			    &d, mon, &y, &h, &mi, &sec, &n) != 6 || n == 0)
-				return -1;
-			y += y < 70 ? 2000 : 1900;
-		}
-		if (comma[1 + n] != '\0')
+	if (comma != NULL && strlen(comma) == 26) {
+		/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" */
+		const char *p = comma + 2;
+
+		if (comma[1] != ' ' || cond_digits(p, 2, 0, &d) == -1 ||
+		    p[2] != ' ' || (m = cond_month(p + 3)) < 0 ||
+		    p[6] != ' ' || cond_digits(p + 7, 4, 0, &y) == -1 ||
+		    p[11] != ' ' || cond_clock(p + 12, &h, &mi, &sec) == -1 ||
+		    strcmp(p + 20, " GMT") != 0)
+			return -1;
+	} else if (comma != NULL && strlen(comma) == 24) {
+		/* RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" */
+		const char *p = comma + 2;
+
+		if (comma[1] != ' ' || cond_digits(p, 2, 0, &d) == -1 ||
+		    p[2] != '-' || (m = cond_month(p + 3)) < 0 ||
+		    p[6] != '-' || cond_digits(p + 7, 2, 0, &y) == -1 ||
+		    p[9] != ' ' || cond_clock(p + 10, &h, &mi, &sec) == -1 ||
+		    strcmp(p + 18, " GMT") != 0)
+			return -1;
+		y += y < 70 ? 2000 : 1900;
+	} else if (comma == NULL && strlen(s) == 24) {
+		/* asctime "Sun Nov  6 08:49:37 1994" */
+		if (s[3] != ' ' || (m = cond_month(s + 4)) < 0 ||
+		    s[7] != ' ' || cond_digits(s + 8, 2, 1, &d) == -1 ||
+		    s[10] != ' ' || cond_clock(s + 11, &h, &mi, &sec) == -1 ||
+		    s[19] != ' ' || cond_digits(s + 20, 4, 0, &y) == -1)
 			return -1;
 	} else {
-		/* asctime "Sun Nov  6 08:49:37 1994" */
-		char day[4];
-
-		if (sscanf(s, "%3s %3s %2d %2d:%2d:%2d %4d%n", day, mon, &d,
-		    &h, &mi, &sec, &y, &n) != 7 || s[n] != '\0')
-			return -1;
+		return -1;
 	}
-	m = cond_month(mon);
-	if (m < 0 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-	    y < 1970 || h < 0 || mi < 0 || sec < 0)
+	if (d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
 		return -1;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m;

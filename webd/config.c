@@ -84,7 +84,8 @@ config_open_location(void *ctx, const char *arg, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	v = realloc(cf->locations, (cf->nlocations + 1) * sizeof(*v));
+	v = realloc(cf->locations, (cf->nlocations + 1) *
+	    sizeof(struct webd_location *));
 	if (v == NULL)
 		goto oom;
 	cf->locations = v;

@@ -498,10 +498,10 @@ fwd_conn_close(struct fwd_conn *cn)
 	fwd_conn_bury(cn);
 }
 
-/* Detaches the request from its connection and drops the thread's
- * reference; the connection goes back to the pool when clean. */
+/* Detaches the request from its connection, which goes back to the pool
+ * when clean; the caller drops the connection's reference to fr. */
 static void
-fwd_finish(struct fwd_conn *cn, int reuse)
+fwd_detach(struct fwd_conn *cn, int reuse)
 {
 	struct fwd_req *fr = cn->fr;
 	struct fwd_backend *be = cn->be;
@@ -523,6 +523,15 @@ fwd_finish(struct fwd_conn *cn, int reuse)
 	} else {
 		fwd_conn_close(cn);
 	}
+}
+
+/* fwd_detach() and the connection's reference dropped. */
+static void
+fwd_finish(struct fwd_conn *cn, int reuse)
+{
+	struct fwd_req *fr = cn->fr;
+
+	fwd_detach(cn, reuse);
 	fwd_unref(fr);
 }
 
@@ -544,8 +553,7 @@ fwd_fail(struct fwd_conn *cn, unsigned status, const char *why)
 	pthread_mutex_unlock(&fr->lock);
 	if (retry) {
 		fr->retried = 1;
-		fwd_ref(fr);	/* fwd_finish drops one */
-		fwd_finish(cn, 0);
+		fwd_detach(cn, 0);	/* its reference goes on */
 		fr->tries = 0;
 		fwd_connect(fr);
 		fwd_unref(fr);
@@ -980,8 +988,7 @@ fwd_event(struct fwd_conn *cn, unsigned events)
 
 			log_err("fastcgi %s: connect: %s", cn->be->addr,
 			    strerror(err ? err : errno));
-			fwd_ref(fr);
-			fwd_finish(cn, 0);
+			fwd_detach(cn, 0);	/* its reference goes on */
 			fwd_connect(fr);	/* the next backend */
 			fwd_unref(fr);
 			return;

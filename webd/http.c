@@ -565,7 +565,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 			loc[n] = '\0';
 			if (q != NULL && strlen(q) + n < sizeof(loc) &&
 			    strpbrk(q, "\r\n\t ") == NULL)
-				strcat(loc, q);
+				snprintf(loc + n, sizeof(loc) - n, "%s", q);
 			resp = MHD_create_response_from_buffer(0, NULL,
 			    MHD_RESPMEM_PERSISTENT);
 			if (resp == NULL)
@@ -706,6 +706,7 @@ http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
 	size_t n;
 	int rc = 0;
 
+	memset(&ss, 0, sizeof(ss));
 	php = strstr(abs, ".php/");
 	n = php != NULL ? (size_t)(php + 4 - abs) : strlen(abs);
 	snprintf(script, sizeof(script), "%.*s", (int)n, abs);
@@ -868,7 +869,7 @@ http_cgi_meta(void *arg, const char *name, const char *value)
 	struct http_cgi_meta *m = arg;
 
 	if (strcasecmp(name, "Status") == 0) {
-		unsigned st = (unsigned)atoi(value);
+		unsigned st = (unsigned)strtoul(value, NULL, 10);
 
 		if (st >= 100 && st <= 999) {
 			m->status = st;
@@ -1175,7 +1176,7 @@ server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
 	limit = (unsigned)(cf->max_connections / (long long)(nfds ? nfds : 1));
 	if (limit < threads)
 		limit = threads;
-	s->d = calloc(nfds ? nfds : 1, sizeof(*s->d));
+	s->d = calloc(nfds ? nfds : 1, sizeof(struct MHD_Daemon *));
 	if (s->d == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

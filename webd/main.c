@@ -284,7 +284,7 @@ webd_shutdown(struct webd *w, long long drain_ms)
 	for (i = 0; i < w->nold; i++)
 		server_quiesce(w->old[i].srv, 1);
 	for (;;) {
-		unsigned conns = server_connections(w->cur);
+		unsigned conns;
 
 		webd_tick(w);
 		conns = server_connections(w->cur);

@@ -61,8 +61,9 @@ short_stmt(char *out, size_t outlen, const char *s, size_t len)
 			tmp[n++] = s[i];
 	}
 	if (i < len) {
-		memcpy(tmp + n, "...", 3);
-		n += 3;
+		tmp[n++] = '.';
+		tmp[n++] = '.';
+		tmp[n++] = '.';
 	}
 	log_escape(out, outlen, tmp, n);
 }
@@ -443,7 +444,7 @@ do_down(struct run *r, long count, int has_to, uint64_t to)
 
 	if ((rc = check_failed(r)) != 0)
 		return rc;
-	if ((list = calloc(r->h.n + 1, sizeof(*list))) == NULL) {
+	if ((list = calloc(r->h.n + 1, sizeof(struct hrow *))) == NULL) {
 		log_err("out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -514,6 +515,8 @@ status_line(struct run *r, struct hrow *h, struct migration *m,
 	const char *state;
 	char when[64] = "";
 
+	if (h == NULL && m == NULL)
+		return;
 	if (h == NULL) {
 		state = m->version < max ? "pending (out of order)" :
 		    "pending";

@@ -1,0 +1,567 @@
+#!/bin/sh
+# bench/appd.sh - the dynamic path side by side, in one run, on one private
+# MariaDB (Unix socket) with the guestbook schema migrated by dbmigrate:
+#   health-webd-appd  webd -> appd (guestbook.so) GET /api/health
+#   health-nginx-fpm  nginx -> php-fpm, bench/appd/health.php (same query,
+#                     same JSON; mysqli over the socket), a connection per
+#                     request (nginx's default)
+#   health-nginx-fpm-keep  the same with fastcgi_keep_conn + keepalive, to
+#                     its own pool (a child stays bound to one kept
+#                     connection: with 64 clients and 4 children, requests
+#                     wait on connections no child accepts)
+#   health-nginx-appd nginx -> the same appd, same URL
+#   cgi-webd-appd     webd -> appd [cgi], bench/appd/hello.sh
+#   cgi-nginx-fcgiwrap nginx -> fcgiwrap, the same script
+# wrk -t2 -c64 -d10s --latency on 127.0.0.1, ROUNDS interleaved rounds
+# (the order rotates), medians of requests/s (2xx only), p99 and the
+# servers' CPU time per request; memory (RSS, PSS) of each server's
+# processes at the end. Writes its section of bench/RESULTS.md. Targets:
+# webd->appd >= 2.5x nginx->php-fpm (both); webd->appd >= 1.0x nginx->appd;
+# CGI webd->appd >= 1.0x nginx->fcgiwrap. Exit status 1 when one is missed
+# or a server failed a request.
+# usage: bench/appd.sh [O]   Env: ROUNDS (3), DURATION (10s), WORKERS (4,
+# appd workers = php-fpm children = fcgiwrap children), BENCH_PCONNECT (1:
+# PHP keeps a persistent connection per child; 0: connects per request).
+set -u
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$(cd "${1:-build}" && pwd)/bin}
+LIBDIR=$(cd "$BIN/.." && pwd)/lib
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+WORKERS=${WORKERS:-4}
+BENCH_PCONNECT=${BENCH_PCONNECT:-1}
+WEBD=$BIN/foobar-webd
+APPD=$BIN/foobar-appd
+GUESTBOOK=$LIBDIR/apps/guestbook.so
+FPM=$(command -v php-fpm8.2 || command -v php-fpm || echo /usr/sbin/php-fpm8.2)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+FCGIWRAP=$(command -v fcgiwrap || echo /usr/sbin/fcgiwrap)
+for f in "$WEBD" "$APPD" "$BIN/foobar-dbmigrate" "$GUESTBOOK"; do
+	[ -e "$f" ] || { echo "no $f; run make first" >&2; exit 1; }
+done
+for f in "$FPM" "$NGINX" "$FCGIWRAP"; do
+	[ -x "$f" ] || { echo "$f is missing (tests/deps.sh bench)" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "wrk is missing" >&2; exit 1; }
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+. "$SRCDIR/tests/lib/mariadb.sh"
+T=$(mktemp -d /tmp/appd-bench.XXXXXX) || exit 1
+MDB_DIR=$T/mdb
+mkdir -p "$MDB_DIR" "$T/cgi-bin" "$T/nginx" "$T/root"
+WEBD_PID= APPD_PID= NGINX_PID= FPM_PID= FCGIWRAP_PID= WRK_PID=
+# Stops what we started, by PID: children of the prefork masters too
+# (fcgiwrap's survive their master).
+cleanup() {
+	[ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null
+	for p in $WEBD_PID $NGINX_PID $FPM_PID $APPD_PID; do
+		kill "$p" 2>/dev/null
+	done
+	if [ -n "$FCGIWRAP_PID" ]; then
+		kids=$(pgrep -P "$FCGIWRAP_PID")
+		kill "$FCGIWRAP_PID" $kids 2>/dev/null
+	fi
+	i=0
+	for p in $WEBD_PID $NGINX_PID $FPM_PID $APPD_PID $FCGIWRAP_PID; do
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	mariadb_stop
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before: $load_before"
+
+# --- the database, migrated by dbmigrate
+mariadb_start || exit 1
+mariadb_sql 'CREATE DATABASE gb CHARACTER SET utf8mb4' || exit 1
+mariadb_write_cnf "$T/db.cnf" gb
+"$BIN/foobar-dbmigrate" -c "$T/db.cnf" -d "$SRCDIR/appd/migrations" up \
+    >"$T/migrate.log" 2>&1 || { cat "$T/migrate.log"; exit 1; }
+
+freeport() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+WPORT=$(freeport)	# webd
+NAPORT=$(freeport)	# nginx -> appd
+NPPORT=$(freeport)	# nginx -> php-fpm
+NCPORT=$(freeport)	# nginx -> fcgiwrap
+NKPORT=$(freeport)	# nginx -> php-fpm, kept connections
+cp "$SRCDIR/bench/appd/hello.sh" "$T/cgi-bin/hello.sh"
+chmod 755 "$T/cgi-bin/hello.sh"
+
+# --- appd: the shipped defaults (etc/appd.conf) but for paths and workers
+cat >"$T/appd.conf" <<E
+[server]
+listen = unix:$T/appd.sock
+workers = $WORKERS
+max_requests = 10000
+request_timeout = 30
+queue_timeout = 1s
+idle_timeout = 60s
+status_path = /appd-status
+[app]
+module = $GUESTBOOK
+[cgi]
+prefix = /cgi-bin/
+root = $T/cgi-bin
+timeout = 30
+[database]
+option_file = $T/db.cnf
+group = foobar
+E
+"$APPD" -c "$T/appd.conf" >"$T/appd.log" 2>&1 &
+APPD_PID=$!
+
+# --- webd: its defaults (one thread per CPU, 16 kept backend connections)
+cat >"$T/webd.conf" <<E
+[server]
+listen = 127.0.0.1:$WPORT
+root = $T/root
+access_log = off
+keepalive_timeout = 60s
+max_connections_per_ip = 4000
+[location /api/]
+fastcgi_pass = unix:$T/appd.sock
+[location /cgi-bin/]
+fastcgi_pass = unix:$T/appd.sock
+E
+"$WEBD" -c "$T/webd.conf" >"$T/webd.log" 2>&1 &
+WEBD_PID=$!
+
+# --- php-fpm: Debian's php.ini (opcache on), pm static
+user=$(id -un)
+group=$(id -gn)
+cat >"$T/fpm.conf" <<E
+[global]
+error_log = $T/fpm.log
+daemonize = no
+[bench]
+user = $user
+group = $group
+listen = $T/fpm.sock
+pm = static
+pm.max_children = $WORKERS
+pm.max_requests = 0
+env[DB_SOCK] = $MDB_SOCK
+env[DB_NAME] = gb
+env[BENCH_PCONNECT] = $BENCH_PCONNECT
+[keep]
+user = $user
+group = $group
+listen = $T/fpm-keep.sock
+pm = static
+pm.max_children = $WORKERS
+pm.max_requests = 0
+env[DB_SOCK] = $MDB_SOCK
+env[DB_NAME] = gb
+env[BENCH_PCONNECT] = $BENCH_PCONNECT
+E
+fpm_root=
+[ "$(id -u)" = 0 ] && fpm_root=-R
+"$FPM" $fpm_root -F -y "$T/fpm.conf" >"$T/fpm.out" 2>&1 &
+FPM_PID=$!
+
+# --- fcgiwrap: WORKERS preforked children
+"$FCGIWRAP" -c "$WORKERS" -s "unix:$T/fcgiwrap.sock" >"$T/fcgiwrap.log" 2>&1 &
+FCGIWRAP_PID=$!
+
+# --- nginx: Debian's, worker_processes auto, kept FastCGI connections
+nuser=
+[ "$(id -u)" = 0 ] && nuser="user root;"
+cat >"$T/nginx/nginx.conf" <<E
+$nuser
+worker_processes auto;
+daemon off;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	keepalive_timeout 60s;
+	client_body_temp_path $T/nginx/body;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	proxy_temp_path $T/nginx/proxy;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	upstream appd {
+		server unix:$T/appd.sock;
+		keepalive 8;	# per worker process: 16 in all, as webd
+	}
+	upstream fpm {
+		server unix:$T/fpm.sock;
+	}
+	upstream fpmkeep {
+		server unix:$T/fpm-keep.sock;
+		keepalive $WORKERS;
+	}
+	upstream fcgiwrap {
+		server unix:$T/fcgiwrap.sock;
+	}
+	server {
+		listen 127.0.0.1:$NAPORT;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param HTTP_PROXY "";
+			fastcgi_pass appd;
+			fastcgi_keep_conn on;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NPPORT;
+		location = /api/health {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param HTTP_PROXY "";
+			fastcgi_param SCRIPT_FILENAME $SRCDIR/bench/appd/health.php;
+			fastcgi_pass fpm;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NKPORT;
+		location = /api/health {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param HTTP_PROXY "";
+			fastcgi_param SCRIPT_FILENAME $SRCDIR/bench/appd/health.php;
+			fastcgi_pass fpmkeep;
+			fastcgi_keep_conn on;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NCPORT;
+		root $T;
+		location /cgi-bin/ {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param HTTP_PROXY "";
+			fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+			fastcgi_pass fcgiwrap;
+		}
+	}
+}
+E
+"$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" >"$T/nginx/out.log" 2>&1 &
+NGINX_PID=$!
+
+# The targets: NAME URL GROUPS (the server processes that do its work)
+cat >"$T/targets" <<E
+health-webd-appd http://127.0.0.1:$WPORT/api/health webd,appd,mariadb
+health-nginx-fpm http://127.0.0.1:$NPPORT/api/health nginx,fpm,mariadb
+health-nginx-fpm-keep http://127.0.0.1:$NKPORT/api/health nginx,fpmkeep,mariadb
+health-nginx-appd http://127.0.0.1:$NAPORT/api/health nginx,appd,mariadb
+cgi-webd-appd http://127.0.0.1:$WPORT/cgi-bin/hello.sh webd,appd
+cgi-nginx-fcgiwrap http://127.0.0.1:$NCPORT/cgi-bin/hello.sh nginx,fcgiwrap
+E
+
+# Every target answers 200 with the expected body (bounded wait).
+ready=0
+i=0
+while [ $i -lt 100 ]; do
+	ready=1
+	while read -r name url groups; do
+		out=$(curl -s -m 2 -w ' %{http_code}' "$url" 2>/dev/null)
+		case "$name:$out" in
+		health-*'"schema":1}'*' 200') ;;
+		cgi-*'hello from /cgi-bin/hello.sh'*' 200') ;;
+		*) ready=0; last="$name: $out" ;;
+		esac
+	done <"$T/targets"
+	[ $ready = 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ $ready != 1 ]; then
+	echo "not ready: $last" >&2
+	for f in appd.log webd.log fpm.log fpm.out fcgiwrap.log \
+	    nginx/error.log nginx/out.log; do
+		[ -s "$T/$f" ] && { echo "--- $f"; tail -n 20 "$T/$f"; } >&2
+	done
+	exit 1
+fi
+
+if [ -n "${BENCH_PAUSE:-}" ]; then
+	# for profiling by hand: the stack stays up this long
+	cat "$T/targets"
+	echo "webd $WEBD_PID appd $APPD_PID nginx $NGINX_PID fpm $FPM_PID fcgiwrap $FCGIWRAP_PID mariadb $MDB_PID"
+	sleep "$BENCH_PAUSE"
+	exit 0
+fi
+
+# PIDs of a group: the main process and its children.
+group_pids() {
+	case $1 in
+	webd) m=$WEBD_PID ;;
+	appd) m=$APPD_PID ;;
+	nginx) m=$NGINX_PID ;;
+	fpm | fpmkeep)
+		# one pool's children (the master only with the first)
+		pool=bench
+		[ "$1" = fpmkeep ] && pool=keep
+		[ $1 = fpm ] && printf '%s ' "$FPM_PID"
+		for p in $(pgrep -P "$FPM_PID"); do
+			case $(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ') in
+			*"pool $pool"*) printf '%s ' "$p" ;;
+			esac
+		done
+		echo
+		return ;;
+	fcgiwrap) m=$FCGIWRAP_PID ;;
+	mariadb) m=$MDB_PID ;;
+	esac
+	echo "$m $(pgrep -P "$m" | tr '\n' ' ')"
+}
+# CPU clock ticks (user + system) of a group: its live processes, plus
+# the reaped children of the main process (appd's replaced workers). The
+# CGI scripts' own time is left out on both sides: fcgiwrap ignores
+# SIGCHLD, so its scripts' time is never added to it.
+cpu_ticks() {
+	set -- $(group_pids "$1")
+	m=$1
+	total=0
+	for p in "$@"; do
+		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk -v main=$((p == m)) \
+		    '{ print $12 + $13 + (main ? $14 + $15 : 0) }')
+		total=$((total + ${v:-0}))
+	done
+	echo $total
+}
+# cpu_all GROUPS: "ticks ticks ticks" of groups "a,b,c"
+cpu_all() {
+	for g in $(echo "$1" | tr , ' '); do
+		printf '%s ' "$(cpu_ticks "$g")"
+	done
+}
+HZ=$(getconf CLK_TCK)
+
+# run NAME URL GROUPS [DURATION]: one wrk run; appends "NAME ok/s p99_ms
+# front_us app_us db_us errors" to $T/results (unless warming up): the
+# CPU time of the front, the app server and MariaDB per request.
+run() {
+	c0=$(cpu_all "$3")
+	wrk -t2 -c64 -d"${4:-$DURATION}" --latency "$2" >"$T/wrk.out" 2>&1 &
+	WRK_PID=$!
+	wait $WRK_PID
+	WRK_PID=
+	c1=$(cpu_all "$3")
+	[ -n "${4:-}" ] && return 0
+	cp "$T/wrk.out" "$T/wrk-$1-$r.out"
+	awk -v name="$1" -v hz="$HZ" -v c0="$c0" -v c1="$c1" '
+	function ms(v,   u) {
+		u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+		if (u == "us") return v / 1000
+		if (u == "s") return v * 1000
+		if (u == "m") return v * 60000
+		return v + 0
+	}
+	function us(i) {
+		if (i > ng || n == 0) return "-"
+		return sprintf("%.0f", (b[i] - a[i]) * 1e6 / hz / n)
+	}
+	/ requests in / { n = $1; secs = $4; sub(/s,$/, "", secs) }
+	$1 == "99%" { p99 = ms($2) }
+	/Non-2xx or 3xx responses:/ { bad += $NF }
+	/Socket errors:/ { gsub(/,/, ""); bad += $4 + $6 + $8 + $10 }
+	END {
+		ng = split(c0, a, " "); split(c1, b, " ")
+		printf "%s %.0f %.2f %s %s %s %d\n", name, (n - bad) / secs, p99,
+		    us(1), us(2), us(3), bad
+	}' "$T/wrk.out" | tee -a "$T/results" | awk '{ printf "  %-19s %7s req/s  p99 %7s ms  CPU us/req: front %4s app %5s db %4s  %s failed\n", $1, $2, $3, $4, $5, $6, $7 }'
+}
+
+ntargets=$(wc -l <"$T/targets")
+echo "warm-up"
+while read -r name url groups; do
+	run "$name" "$url" "$groups" 2s
+done <"$T/targets"
+: >"$T/results"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	echo "round $r"
+	# rotate the order: round r starts with target r
+	k=0
+	while [ $k -lt "$ntargets" ]; do
+		line=$(( (r - 1 + k) % ntargets + 1 ))
+		set -- $(sed -n "${line}p" "$T/targets")
+		run "$1" "$2" "$3"
+		k=$((k + 1))
+	done
+	r=$((r + 1))
+done
+
+# Memory of each group now (kB): RSS sum and PSS sum (PSS shares the pages
+# that forked processes have in common).
+: >"$T/mem"
+for g in webd appd nginx fpm fpmkeep fcgiwrap; do
+	rss=0 pss=0 n=0
+	for p in $(group_pids "$g"); do
+		v=$(awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 }
+		    END { print r + 0, p + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		[ -n "$v" ] || continue
+		rss=$((rss + ${v% *}))
+		pss=$((pss + ${v#* }))
+		n=$((n + 1))
+	done
+	echo "$g $n $rss $pss" >>"$T/mem"
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average after: $load_after"
+
+# Server-side failures during the runs
+grep -E '\[(error|crit|alert|emerg)\]' "$T/nginx/error.log" 2>/dev/null |
+    sort | uniq -c | sort -rn | head -n 5 >"$T/nginx-errors"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$T/results" | median; }
+runs() { awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$T/results"; }
+errs() { awk -v n="$1" '$1 == n { s += $7 } END { print s + 0 }' "$T/results"; }
+mem() { awk -v g="$1" -v c="$2" '$1 == g { print $c }' "$T/mem"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+label() {
+	case $1 in
+	health-webd-appd) echo "webd → appd (guestbook.so)" ;;
+	health-nginx-fpm) echo "nginx → php-fpm (health.php)" ;;
+	health-nginx-fpm-keep) echo "nginx → php-fpm, kept connections" ;;
+	health-nginx-appd) echo "nginx → appd (guestbook.so)" ;;
+	cgi-webd-appd) echo "webd → appd [cgi] hello.sh" ;;
+	cgi-nginx-fcgiwrap) echo "nginx → fcgiwrap hello.sh" ;;
+	esac
+}
+# stack memory: RSS/PSS of the front + the app server
+stackmem() {
+	case $1 in
+	*-webd-appd) a=webd b=appd ;;
+	*-nginx-fpm) a=nginx b=fpm ;;
+	*-nginx-fpm-keep) a=nginx b=fpmkeep ;;
+	*-nginx-appd) a=nginx b=appd ;;
+	*-nginx-fcgiwrap) a=nginx b=fcgiwrap ;;
+	esac
+	echo "$(($(mem $a 3) + $(mem $b 3))) / $(($(mem $a 4) + $(mem $b 4)))"
+}
+
+fail=0
+table=$T/table
+{
+	echo "| path | req/s (2xx), median | runs | p99 ms | CPU µs/req: front | app server | MariaDB | failed requests | RSS / PSS kB (front + app server) |"
+	echo "|---|---:|---|---:|---:|---:|---:|---:|---|"
+	while read -r name url groups; do
+		echo "| $(label "$name") | $(med "$name" 2) | $(runs "$name") | $(med "$name" 3) | $(med "$name" 4) | $(med "$name" 5) | $(med "$name" 6) | $(errs "$name") | $(stackmem "$name") |"
+	done <"$T/targets"
+	echo
+	echo "| comparison | ratio (req/s) | target | front + app CPU/req ratio (lower is better) | |"
+	echo "|---|---:|---:|---:|---|"
+	while read -r a b target what; do
+		x=$(ratio "$(med "$a" 2)" "$(med "$b" 2)")
+		y=$(ratio "$(($(med "$a" 4) + $(med "$a" 5)))" \
+		    "$(($(med "$b" 4) + $(med "$b" 5)))")
+		verdict=met
+		if ! awk -v x="$x" -v t="$target" 'BEGIN { exit !(x >= t) }'; then
+			verdict=**missed**
+			echo "$a/$b" >>"$T/missed"
+		fi
+		echo "| $what | **${x}×** | ≥ ${target}× | ${y} | $verdict |"
+	done <<E
+health-webd-appd health-nginx-fpm 2.5 webd → appd vs nginx → php-fpm
+health-webd-appd health-nginx-fpm-keep 2.5 webd → appd vs nginx → php-fpm, kept connections
+health-webd-appd health-nginx-appd 1.0 webd vs nginx in front of appd
+cgi-webd-appd cgi-nginx-fcgiwrap 1.0 CGI: webd → appd vs nginx → fcgiwrap
+E
+	echo
+	echo "| server | processes | RSS kB | PSS kB |"
+	echo "|---|---:|---:|---:|"
+	while read -r g n rss pss; do
+		echo "| $g | $n | $rss | $pss |"
+	done <"$T/mem"
+} >"$table"
+cat "$table"
+[ -s "$T/missed" ] && fail=1
+for name in $(cut -d' ' -f1 "$T/targets"); do
+	[ "$(errs "$name")" = 0 ] || { echo "$name: failed requests" >&2; fail=1; }
+done
+if [ -s "$T/nginx-errors" ]; then
+	echo "nginx error.log:" >&2
+	cat "$T/nginx-errors" >&2
+fi
+
+results=$SRCDIR/bench/RESULTS.md
+[ -f "$results" ] || printf '# Benchmark results\n' >"$results"
+$PY - "$results" "$table" "$ROUNDS" "$DURATION" "$WORKERS" \
+    "$load_before" "$load_after" "$BENCH_PCONNECT" \
+    "MariaDB $(mariadb_sql 'SELECT VERSION()')" \
+    "$("$FPM" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" <<'PY'
+import datetime, os, platform, re, sys
+(path, table, rounds, duration, workers, load0, load1, pconnect,
+ server, php) = sys.argv[1:11]
+cpu = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+nginx = os.popen("nginx -v 2>&1").read().strip().replace("nginx version: ", "")
+body = open(table).read().rstrip("\n")
+php_conn = ("a persistent connection per child (`p:localhost`)"
+            if pconnect == "1" else "a new connection per request")
+section = f"""<!-- appd begin -->
+## appd: the dynamic path (bench/appd.sh)
+
+{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({cpu}),
+kernel {platform.release()}; load average {load0} before, {load1} after:
+the other engineers' builds and tests share the 2 cores, so requests/s are
+noisy; the CPU time per request is the steadier measure.
+`wrk -t2 -c64 -d{duration} --latency` on 127.0.0.1, {rounds} rounds
+interleaved (the order rotates each round), medians, after a 2 s warm-up
+of each. Everything in one run, behind Unix sockets in a temporary folder,
+against one private {server.strip()} (Unix socket) migrated by
+`foobar-dbmigrate`:
+
+- **webd → appd**: `foobar-webd` (`[location /api/] fastcgi_pass =
+  unix:…`, its defaults: a thread per CPU, 16 kept backend connections)
+  → `foobar-appd` with `workers = {workers}` and the shipped defaults
+  (`max_requests = 10000`, `queue_timeout = 1s` …), `guestbook.so`
+  `GET /api/health`: `SELECT COALESCE(MAX(version), 0) FROM
+  dbmigrate_history WHERE success = 1` on the worker's connection, JSON by
+  jansson.
+- **nginx → php-fpm**: nginx {nginx} (`worker_processes auto` = 2,
+  `access_log off`), a new connection per request (nginx's default) →
+  {php} (Debian's php.ini, opcache on), `pm = static`, `pm.max_children
+  = {workers}`, running `bench/appd/health.php`: the same query through
+  mysqli over the socket with {php_conn}, the same JSON and headers.
+- **nginx → php-fpm, kept connections**: the same to a second pool of
+  {workers} children with `fastcgi_keep_conn on` + `keepalive {workers}`.
+  A php-fpm child serves one connection until it closes, so the kept
+  connections hold the children and the other requests wait in the
+  listen queue on connections no child accepts (wrk's timeouts).
+- **nginx → appd**: the same nginx, `fastcgi_keep_conn on` and `keepalive
+  8` per worker process (16 in all, as webd), in front of the same appd,
+  the same URL.
+- **CGI**: `bench/appd/hello.sh` (`#!/bin/sh`, one `printf`) through
+  webd → appd `[cgi]`, and through nginx → fcgiwrap 1.1.0 (`-c {workers}`).
+
+Requests/s count 2xx answers only; "failed" sums non-2xx answers and wrk's
+socket errors (timeouts are requests over 2 s). CPU µs/req is the user +
+system time, over the run, of the front's processes, of the app server's
+processes (with appd's reaped workers) and of mariadbd, divided by the
+requests; the CGI scripts' own time is left out on both sides (fcgiwrap
+ignores SIGCHLD, so its scripts' time cannot be counted). Memory is taken
+at the end of the runs: RSS summed over each server's processes, and PSS
+(shared pages split between the processes).
+
+Command: `make bench` (or `sh bench/appd.sh O`; `B=appd make bench` runs
+this one alone).
+
+{body}
+<!-- appd end -->
+"""
+text = open(path).read()
+pat = re.compile(r"<!-- appd begin -->.*?<!-- appd end -->\n?", re.S)
+text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+PY
+echo "written to $results"
+exit $fail

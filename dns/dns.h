@@ -24,7 +24,7 @@
 struct dns_config {
 	char *domain;
 	struct conf_list address;	/* IPv4 → A, IPv6 → AAAA */
-	int www;			/* www CNAME to the apex (default yes) */
+	int www;			/* www CNAME to the apex, default yes */
 	char *nameserver;		/* NULL: ns1.<domain> */
 	char *hostmaster;		/* NULL: hostmaster.<domain> */
 	long long ttl;

@@ -174,7 +174,8 @@ label_check(const char *l, size_t len, int flags, char *err, size_t errlen)
 	fmt(lab, sizeof(lab), "%.*s%s", len > LABEL_MAX ? 40 : (int)len,
 	    l, len > LABEL_MAX ? "..." : "");
 	for (i = 0; lab[i] != '\0'; i++)
-		if ((unsigned char)lab[i] < 0x20 || (unsigned char)lab[i] >= 0x7f)
+		if ((unsigned char)lab[i] < 0x20 ||
+		    (unsigned char)lab[i] >= 0x7f)
 			lab[i] = '?';
 	if (len == 0) {
 		fmt(err, errlen, "empty label");

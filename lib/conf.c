@@ -147,8 +147,8 @@ conf_read_line(char *str, int num, void *stream)
 		const char *end = conf_section_end(p + 1);
 
 		rd->section_line = rd->line;
-		if (*end == ']' &&
-		    rd->on_section(rd->user, p + 1, (size_t)(end - p - 1)) == -1)
+		if (*end == ']' && rd->on_section(rd->user, p + 1,
+		    (size_t)(end - p - 1)) == -1)
 			return NULL;
 	} else if (p[strspn(p, " \t")] == '[') {
 		rd->section_line = rd->line;

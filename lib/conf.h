@@ -10,7 +10,7 @@ enum conf_type {
 	CONF_LIST,     /* struct conf_list; the key may repeat */
 	CONF_INT,      /* long long within [min, max] */
 	CONF_SIZE,     /* long long bytes: "512", "64k", "1m", "2g" */
-	CONF_DURATION, /* long long milliseconds: "30" or "30s", "500ms", "5m", "1h" */
+	CONF_DURATION, /* long long ms: "30" or "30s", "500ms", "5m", "1h" */
 	CONF_BOOL,     /* int: yes/no, on/off, true/false, 1/0 */
 	CONF_CUSTOM    /* parsed by conf_key.parse */
 };
@@ -24,7 +24,7 @@ struct conf_key {
 	const char *name;
 	enum conf_type type;
 	size_t offset;	     /* of the field in the section's struct */
-	long long min, max;  /* CONF_INT, CONF_SIZE, CONF_DURATION; both 0: any */
+	long long min, max;  /* CONF_INT, _SIZE, _DURATION; both 0: any */
 	/* CONF_CUSTOM: parse value into field; 0, or -1 with a message. */
 	int (*parse)(void *field, const char *value, char *err, size_t errlen);
 };

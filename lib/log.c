@@ -67,7 +67,7 @@ log_msg(enum log_prio prio, const char *fmt, ...)
 		return;
 	if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>", (int)prio);
-	else	/* a program name of 100 bytes is plenty */
+	else /* a program name of 100 bytes is plenty */
 		n = snprintf(line, sizeof(line), "%.100s: ", log_progname);
 	if (n < 0)
 		n = 0;

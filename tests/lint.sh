@@ -52,7 +52,8 @@ lint_tidy() {
 	done
 	# shellcheck disable=SC2086
 	if ! bear --output "$O/lint/compile_commands.json" -- \
-	    $MAKE -s -j "$JOBS" O="$O/lint" -B $targets >"$O/lint/build.log" 2>&1
+	    $MAKE -s -j "$JOBS" O="$O/lint" -B $targets \
+	    >"$O/lint/build.log" 2>&1
 	then
 		tail -n 20 "$O/lint/build.log"
 		failed="$failed tidy-build"
@@ -60,9 +61,10 @@ lint_tidy() {
 	fi
 	# every file built (run-clang-tidy takes regular expressions)
 	files="^$(pwd)/($(echo $DIRS | tr ' ' '|'))/"
+	headers="^($(pwd)/)?(lib|include/foobar|webd|appd|dns|dbmigrate)/"
 	run-clang-tidy -quiet -j "$JOBS" -p "$O/lint" -checks="$TIDY_CHECKS" \
 	    -extra-arg=-Wno-error \
-	    -header-filter="^($(pwd)/)?(lib|include/foobar|webd|appd|dns|dbmigrate)/" \
+	    -header-filter="$headers" \
 	    "$files" \
 	    >"$O/lint/tidy.log" 2>&1
 	sed 's/\x1b\[[0-9;]*m//g' "$O/lint/tidy.log" |
@@ -96,9 +98,9 @@ lint_valgrind() {
 		name=$(echo "$t" | sed 's/ .*//; s|.*/||')
 		log=$O/test-logs/valgrind-$name.log
 		# shellcheck disable=SC2086
-		if CK_FORK=no CK_TIMEOUT_MULTIPLIER=20 timeout 1800 valgrind -q \
-		    --error-exitcode=1 --leak-check=full --track-origins=yes \
-		    $t >"$log" 2>&1; then
+		if CK_FORK=no CK_TIMEOUT_MULTIPLIER=20 timeout 1800 \
+		    valgrind -q --error-exitcode=1 --leak-check=full \
+		    --track-origins=yes $t >"$log" 2>&1; then
 			echo "PASS valgrind $name"
 		else
 			echo "FAIL valgrind $name, last lines of $log:"

@@ -159,8 +159,8 @@ START_TEST(conf_errors)
 		    ":3: unknown section [srever]" },
 		{ "[server]\n[location]\n", ":2: section [location] needs" },
 		/* inih cuts section names at 49 bytes */
-		{ "[server]\n[location /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaa/]\npass = x\n",
+		{ "[server]\n[location /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaa/]\npass = x\n",
 		    ":2: section name [location /aaaaaaaaaa" },
 		/* the first error in the file wins, with its own line */
 		{ "[server]\nroot\nroot = /a\nlistne = x\n",
@@ -230,7 +230,8 @@ START_TEST(conf_long_line)
 		strcpy(text, "[server]\nroot = ");
 		p = text + strlen(text);
 		memset(p, 'r', n - strlen("root = "));
-		strcpy(p + n - strlen("root = "), "\r\nflag = on\nlistne = 1\n");
+		strcpy(p + n - strlen("root = "),
+		    "\r\nflag = on\nlistne = 1\n");
 		ck_assert_int_eq(t_load(text, &c, err, sizeof(err)), -1);
 		ck_assert_msg(strstr(err, line == 0 ?
 		    ":4: unknown key \"listne\"" : ":2: line too long") != NULL,
@@ -446,7 +447,8 @@ START_TEST(cli_daemon)
 		    "d: unexpected argument \"extra\"\n"
 		    "usage: d [-t] [-c FILE]\n" },
 		{ { "", "-x", NULL }, 0, 2, "",
-		    "foobar: unknown option -x\nusage: foobar [-t] [-c FILE]\n" },
+		    "foobar: unknown option -x\n"
+		    "usage: foobar [-t] [-c FILE]\n" },
 	};
 	char out[512], err[512];
 	size_t i;

@@ -108,9 +108,13 @@ find /var/tmp -maxdepth 1 -name 'foobar-system.*' -mmin +1440 \
 # 3. A throw-away root for this run.
 run=$(mktemp -d /var/tmp/foobar-system.XXXXXX)
 nspawn_pid=""
+test_pid=""
 overlay=no
 cleanup() {
 	local rc=$?
+	if [ -n "$test_pid" ]; then
+		kill -TERM "$test_pid" 2>/dev/null || true
+	fi
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
 		if [ -n "${pid1:-}" ]; then
 			nsenter -t "$pid1" -a systemctl poweroff >/dev/null 2>&1 || true
@@ -215,14 +219,17 @@ cin systemctl --no-pager --failed >"$out/failed-units.log" 2>&1 || true
 # named too, so autopkgtest takes them from a local repository rather than
 # looking for foobar packages in the Debian archive.
 say "running autopkgtest"
-set +e
-timeout "$test_timeout" nsenter -t "$pid1" -a env -i \
+# In the background, so that Ctrl-C or a TERM runs the cleanup at once
+# (bash defers traps while a foreground command runs).
+timeout --foreground "$test_timeout" nsenter -t "$pid1" -a env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive \
     autopkgtest --output-dir "$cdir/out" "${names[@]}" "$cdir/src" -- null \
-    2>&1 | tee "$out/autopkgtest.log"
-rc=${PIPESTATUS[0]}
-set -e
+    > >(tee "$out/autopkgtest.log") 2>&1 &
+test_pid=$!
+rc=0
+wait "$test_pid" || rc=$?
+test_pid=""
 cp -a "$run/root$cdir/out" "$out/autopkgtest-out" 2>/dev/null || true
 cin journalctl --no-pager -b >"$out/journal.log" 2>&1 || true
 if [ "$rc" != 0 ]; then

@@ -46,6 +46,7 @@ struct fwd_conn {
 	int reading;		/* EPOLLIN wanted */
 	int writing;		/* EPOLLOUT wanted */
 	int stdin_done;		/* the empty STDIN record is queued */
+	unsigned evmask;	/* events registered with epoll */
 	int got_bytes;		/* a response byte arrived */
 	int dead;		/* closed; freed at the end of the loop */
 	long long deadline;	/* connect or read deadline; pool expiry */
@@ -67,7 +68,7 @@ struct fwd_req {
 	size_t nbackends;
 	size_t next_backend;
 	size_t tries;
-	int retried;
+	int retried;		/* no pooled connection any more */
 	long long connect_timeout, read_timeout;
 	int keep_conn;
 	unsigned keepalive;
@@ -81,10 +82,10 @@ struct fwd_req {
 	int state;
 	unsigned error_status;
 	int waiting;		/* the HTTP side is suspended */
-	char hdr[FWD_HDR_MAX + 1];
+	char *hdr;		/* FWD_HDR_MAX + 1 bytes once needed */
 	size_t hlen;
 	unsigned char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	int out_end, out_err;
 	int paused;		/* thread stopped reading: out full */
 	int gone;		/* the HTTP side let go */
@@ -144,6 +145,7 @@ fwd_unref(struct fwd_req *fr)
 	free(fr->params);
 	free(fr->in);
 	free(fr->out);
+	free(fr->hdr);
 	pthread_mutex_destroy(&fr->lock);
 	free(fr);
 }
@@ -278,6 +280,8 @@ fwd_start(struct fwd_req *fr, unsigned rr)
 	pthread_mutex_lock(&fr->lock);
 	fr->next_backend = rr % fr->nbackends;
 	fr->state = FR_STARTED;
+	if (fr->content_length == 0)
+		fr->in_end = 1;		/* no body: one kick is enough */
 	pthread_mutex_unlock(&fr->lock);
 	fwd_kick(fr);
 }
@@ -328,10 +332,13 @@ fwd_body(struct fwd_req *fr, const char *data, size_t len)
 void
 fwd_body_end(struct fwd_req *fr)
 {
+	int was;
+
 	pthread_mutex_lock(&fr->lock);
+	was = fr->in_end;
 	fr->in_end = 1;
 	pthread_mutex_unlock(&fr->lock);
-	if (fr->state != FR_NEW)
+	if (!was && fr->state != FR_NEW)
 		fwd_kick(fr);
 }
 
@@ -358,6 +365,21 @@ fwd_headers(struct fwd_req *fr, unsigned *status, const char **hdr,
 	} else {
 		fwd_wait(fr);
 		rc = 0;
+	}
+	pthread_mutex_unlock(&fr->lock);
+	return rc;
+}
+
+int
+fwd_whole_body(struct fwd_req *fr, const char **data, size_t *len)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&fr->lock);
+	if (fr->out_end && !fr->out_err) {
+		*data = (const char *)fr->out + fr->out_off;
+		*len = fr->out_len - fr->out_off;
+		rc = 1;
 	}
 	pthread_mutex_unlock(&fr->lock);
 	return rc;
@@ -403,11 +425,16 @@ fwd_release(struct fwd_req *fr)
 {
 	if (fr == NULL)
 		return;
+	int kick;
+
 	pthread_mutex_lock(&fr->lock);
 	fr->gone = 1;
 	fr->waiting = 0;
+	/* a finished request needs nothing more from the thread */
+	kick = fr->state != FR_NEW && (fr->conn != NULL ||
+	    (!fr->out_end && !fr->out_err));
 	pthread_mutex_unlock(&fr->lock);
-	if (fr->state != FR_NEW)
+	if (kick)
 		fwd_kick(fr);
 	fwd_unref(fr);
 }
@@ -448,12 +475,17 @@ static void
 fwd_epoll(struct fwd_conn *cn, int add)
 {
 	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLRDHUP | (cn->reading || cn->fr == NULL ? EPOLLIN : 0) |
+	unsigned mask = EPOLLRDHUP |
+	    (cn->reading || cn->fr == NULL ? EPOLLIN : 0) |
 	    (cn->writing ? EPOLLOUT : 0);
+
+	if (!add && mask == cn->evmask)
+		return;		/* no system call for nothing */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = mask;
 	ev.data.ptr = cn;
 	epoll_ctl(fwd.epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, cn->fd, &ev);
+	cn->evmask = mask;
 }
 
 static void
@@ -691,26 +723,20 @@ fwd_send_head(struct fwd_conn *cn)
 	fwd_flush(cn);
 }
 
-/* A pooled connection that the backend has not closed, or NULL. */
+/* A pooled connection, or NULL. One the backend closed is normally seen
+ * (EPOLLRDHUP) and dropped before; one that dies under a request makes
+ * fwd_fail() retry on a fresh connection. */
 static struct fwd_conn *
 fwd_pool_take(struct fwd_backend *be)
 {
-	while (be->idle != NULL) {
-		struct fwd_conn *cn = be->idle;
-		char c;
-		ssize_t n;
+	struct fwd_conn *cn = be->idle;
 
-		fwd_list_remove(&be->idle, cn);
-		be->nidle--;
-		n = recv(cn->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			cn->reused = 1;
-			return cn;
-		}
-		cn->fr = NULL;
-		fwd_conn_bury(cn);
-	}
-	return NULL;
+	if (cn == NULL)
+		return NULL;
+	fwd_list_remove(&be->idle, cn);
+	be->nidle--;
+	cn->reused = 1;
+	return cn;
 }
 
 /* Connects to the next backend in turn (or takes a pooled connection);
@@ -731,7 +757,7 @@ fwd_connect(struct fwd_req *fr)
 		fr->tries++;
 		if (be == NULL)
 			break;
-		cn = fwd_pool_take(be);
+		cn = fr->retried ? NULL : fwd_pool_take(be);
 		if (cn != NULL) {
 			cn->fr = fr;
 			fwd_ref(fr);
@@ -816,6 +842,9 @@ fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 		size_t take = n, i;
 		char *end;
 
+		if (fr->hdr == NULL &&
+		    (fr->hdr = malloc(FWD_HDR_MAX + 1)) == NULL)
+			return -1;
 		if (fr->hlen + take > FWD_HDR_MAX)
 			take = FWD_HDR_MAX - fr->hlen;
 		memcpy(fr->hdr + fr->hlen, d, take);
@@ -854,16 +883,23 @@ fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 	if (n > 0) {
 		unsigned char *p;
 
-		if (fr->out == NULL) {
-			fr->out = malloc(FWD_OUT_MAX + FWD_READ_CHUNK);
-			if (fr->out == NULL)
-				return -1;
-		}
 		if (fr->out_off > 0) {
 			memmove(fr->out, fr->out + fr->out_off,
 			    fr->out_len - fr->out_off);
 			fr->out_len -= fr->out_off;
 			fr->out_off = 0;
+		}
+		if (fr->out_len + n > fr->out_cap) {
+			/* small answers stay small; at most about
+			 * FWD_OUT_MAX + FWD_READ_CHUNK */
+			size_t cap = fr->out_cap ? fr->out_cap * 2 : 4096;
+
+			while (cap < fr->out_len + n)
+				cap *= 2;
+			if ((p = realloc(fr->out, cap)) == NULL)
+				return -1;
+			fr->out = p;
+			fr->out_cap = cap;
 		}
 		p = fr->out + fr->out_len;
 		memcpy(p, d, n);
@@ -880,6 +916,7 @@ fwd_readable(struct fwd_conn *cn)
 	struct fwd_req *fr = cn->fr;
 	struct fcgi_event ev;
 	ssize_t n;
+	int drained = 0;
 
 	for (;;) {
 		size_t off = 0;
@@ -895,9 +932,12 @@ fwd_readable(struct fwd_conn *cn)
 			return;
 		}
 		pthread_mutex_unlock(&fr->lock);
+		if (drained)
+			return;	/* epoll says when there is more */
 		n = recv(cn->fd, buf, sizeof(buf) - (FWD_OUT_MAX / 2), 0);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
+		drained = (size_t)n < sizeof(buf) - (FWD_OUT_MAX / 2);
 		if (n <= 0) {
 			fwd_fail(cn, 502, n == 0 ? "closed before the end of "
 			    "the response" : strerror(errno));

@@ -32,6 +32,8 @@ struct conn {
 	int idle;		/* between two requests (atomic) */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
+	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
+	char sport[8];
 	struct conn *prev, *next;
 };
 
@@ -715,22 +717,30 @@ http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
 	snprintf(host_name, sizeof(host_name), "%s", host ? host : "localhost");
 	if (host_name[0] != '[' && strchr(host_name, ':') != NULL)
 		*strchr(host_name, ':') = '\0';
-	if (r->conn != NULL && r->conn->fd >= 0 &&
+	if (r->conn != NULL && r->conn->saddr[0] == '\0' &&
+	    r->conn->fd >= 0 &&
 	    getsockname(r->conn->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		struct conn *cn = r->conn;
+
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *in = (void *)&ss;
 
-			inet_ntop(AF_INET, &in->sin_addr, saddr, sizeof(saddr));
-			snprintf(sport, sizeof(sport), "%u",
+			inet_ntop(AF_INET, &in->sin_addr, cn->saddr,
+			    sizeof(cn->saddr));
+			snprintf(cn->sport, sizeof(cn->sport), "%u",
 			    ntohs(in->sin_port));
 		} else if (ss.ss_family == AF_INET6) {
 			struct sockaddr_in6 *in6 = (void *)&ss;
 
-			inet_ntop(AF_INET6, &in6->sin6_addr, saddr,
-			    sizeof(saddr));
-			snprintf(sport, sizeof(sport), "%u",
+			inet_ntop(AF_INET6, &in6->sin6_addr, cn->saddr,
+			    sizeof(cn->saddr));
+			snprintf(cn->sport, sizeof(cn->sport), "%u",
 			    ntohs(in6->sin6_port));
 		}
+	}
+	if (r->conn != NULL) {
+		snprintf(saddr, sizeof(saddr), "%s", r->conn->saddr);
+		snprintf(sport, sizeof(sport), "%s", r->conn->sport);
 	}
 	rc |= http_param(fr, "GATEWAY_INTERFACE", "CGI/1.1");
 	rc |= http_param(fr, "SERVER_SOFTWARE", "foobar-webd/" FOOBAR_VERSION);
@@ -900,11 +910,22 @@ http_fwd_respond(struct server *s, struct MHD_Connection *c, struct req *r,
 {
 	struct http_cgi_meta m = { 200, 0, 0, MHD_SIZE_UNKNOWN };
 	struct MHD_Response *resp;
+	const char *body;
+	size_t blen;
 
 	http_cgi_headers(hdr, hlen, http_cgi_meta, &m);
 	if (m.location && !m.has_status)
 		m.status = 302;
-	resp = MHD_create_response_from_callback(m.size, 32 * 1024,
+	if (fwd_whole_body(r->fr, &body, &blen)) {
+		/* all there already: one write with a Content-Length */
+		resp = MHD_create_response_from_buffer(blen,
+		    (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+		if (resp == NULL)
+			return MHD_NO;
+		http_cgi_headers(hdr, hlen, http_cgi_add, resp);
+		return http_queue(s, c, r, m.status, resp, blen, 1);
+	}
+	resp = MHD_create_response_from_callback(m.size, 16 * 1024,
 	    http_fwd_reader, r, NULL);
 	if (resp == NULL)
 		return MHD_NO;

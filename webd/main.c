@@ -3,6 +3,7 @@
 #include "webd.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,10 @@ main(int argc, char **argv)
 	char err[1024];
 
 	log_init(argv[0]);
+	/* Per-request buffers come and go; keep glibc from mapping and
+	 * trimming memory for each of them. */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 	if (getenv("WEBD_DEBUG") != NULL)
 		log_set_level(LOG_PRIO_DEBUG);
 	cli_parse_daemon(argc, argv, webd_usage, webd_help, &opts);

@@ -257,6 +257,10 @@ size_t fwd_body_len(struct fwd_req *fr);
 int fwd_headers(struct fwd_req *fr, unsigned *status, const char **hdr,
     size_t *hlen);
 
+/* 1 with the whole response body in data/len when the backend has
+ * finished already (valid until fwd_release()); else 0. */
+int fwd_whole_body(struct fwd_req *fr, const char **data, size_t *len);
+
 /* Response body bytes into buf: > 0 bytes; 0 none yet (suspended); -1 the
  * end; -2 an error (cut the response). */
 long fwd_read(struct fwd_req *fr, char *buf, size_t max);

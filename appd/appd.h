@@ -82,6 +82,11 @@ int64_t appd_now_ms(void);	/* CLOCK_MONOTONIC */
  * each chunk. Returns 0, or -1 (errno; ETIMEDOUT on timeout). */
 int appd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 
+/* Sends fd over the Unix socket sock (SCM_RIGHTS). Returns 0 or -1. */
+int appd_send_fd(int sock, int fd);
+/* Receives one fd from sock. Returns it, or -1 (errno; 0 at EOF). */
+int appd_recv_fd(int sock);
+
 /* status.c: the status page, text or JSON. Returns a malloc'd string or
  * NULL. */
 char *appd_status_render(const struct appd_board *b, int json);
@@ -92,6 +97,7 @@ struct appd_worker_args {
 	struct appd_board *board;
 	int slot;
 	int listen_fd;
+	int chan_fd;	/* SOCK_SEQPACKET to the master: connection hand-over */
 };
 /* Runs a worker until it is told to stop or reaches max_requests.
  * Never returns. */

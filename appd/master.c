@@ -31,10 +31,12 @@
 /* Master-only state per slot. */
 struct mslot {
 	int err_fd;		/* read end of the worker's stderr */
+	int chan_fd;		/* connection hand-over, master's end */
 	char line[1024];
 	size_t linelen;
 	int64_t spawned_ms;
 	int term_sent;
+	int kill_sent;		/* SIGKILL for request_timeout */
 };
 
 struct master {
@@ -55,6 +57,11 @@ struct master {
 	int64_t busy_since;		/* a connection waits since */
 	int64_t last_status;
 	uint64_t last_requests;
+	/* kept connections handed over by retiring workers, waiting for a
+	 * worker that stays */
+	int handover[APPD_MAX_CONNS * 4];
+	unsigned nhandover;
+	unsigned next_target;
 };
 
 static struct master M;
@@ -108,7 +115,7 @@ static int
 master_spawn(unsigned gen, const struct appd_conf *conf)
 {
 	struct appd_worker_args a;
-	int p[2], devnull;
+	int p[2], ch[2], devnull;
 	unsigned i;
 	pid_t pid;
 
@@ -119,6 +126,12 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) == -1) {
+		log_err("socketpair: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return -1;
 	}
 	memset(&M.board->slot[i], 0, sizeof(M.board->slot[i]));
@@ -132,6 +145,8 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 		M.board->slot[i].state = SLOT_FREE;
 		close(p[0]);
 		close(p[1]);
+		close(ch[0]);
+		close(ch[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -145,19 +160,33 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 			dup2(devnull, STDOUT_FILENO);
 		}
 		close(M.sig_fd);
+		/* the master's ends of the other workers' pipes */
+		for (unsigned k = 0; k < NSLOTS; k++) {
+			if (M.ms[k].err_fd != -1)
+				close(M.ms[k].err_fd);
+			if (M.ms[k].chan_fd != -1)
+				close(M.ms[k].chan_fd);
+		}
+		for (unsigned k = 0; k < M.nhandover; k++)
+			close(M.handover[k]);
 		a.conf = conf;
 		a.board = M.board;
 		a.slot = (int)i;
 		a.listen_fd = M.listen_fd;
+		a.chan_fd = ch[1];
+		close(ch[0]);
 		appd_worker_run(&a);
 	}
 	close(p[1]);
+	close(ch[1]);
+	M.ms[i].chan_fd = ch[0];
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	M.board->slot[i].pid = pid;
 	M.ms[i].err_fd = p[0];
 	M.ms[i].linelen = 0;
 	M.ms[i].spawned_ms = appd_now_ms();
 	M.ms[i].term_sent = 0;
+	M.ms[i].kill_sent = 0;
 	return 0;
 }
 
@@ -198,6 +227,48 @@ master_read_stderr(unsigned i, int flush)
 	}
 }
 
+/* Receives the connections worker i hands over. */
+static void
+master_take_handover(unsigned i)
+{
+	int fd;
+
+	while ((fd = appd_recv_fd(M.ms[i].chan_fd)) != -1) {
+		if (M.nhandover == sizeof(M.handover) / sizeof(M.handover[0]) ||
+		    M.stopping)
+			close(fd);
+		else
+			M.handover[M.nhandover++] = fd;
+	}
+}
+
+/* Passes waiting connections to workers of the current generation that
+ * are not retiring, in turn. */
+static void
+master_give_handover(void)
+{
+	unsigned k, i;
+	int st;
+
+	while (M.nhandover > 0) {
+		for (k = 0; k < NSLOTS; k++) {
+			i = (M.next_target + k) % NSLOTS;
+			st = slot_state(i);
+			if ((st == SLOT_IDLE || st == SLOT_BUSY) &&
+			    M.board->slot[i].gen == M.gen &&
+			    !M.board->slot[i].retire && M.ms[i].chan_fd != -1)
+				break;
+		}
+		if (k == NSLOTS)
+			return; /* none yet: keep them until one is ready */
+		M.next_target = i + 1;
+		if (appd_send_fd(M.ms[i].chan_fd,
+		    M.handover[M.nhandover - 1]) == -1)
+			return;
+		close(M.handover[--M.nhandover]);
+	}
+}
+
 static void
 master_reap(void)
 {
@@ -220,6 +291,11 @@ master_reap(void)
 			master_read_stderr(i, 1);
 			close(M.ms[i].err_fd);
 			M.ms[i].err_fd = -1;
+		}
+		if (M.ms[i].chan_fd != -1) {
+			master_take_handover(i);
+			close(M.ms[i].chan_fd);
+			M.ms[i].chan_fd = -1;
 		}
 		__atomic_fetch_add(&M.board->accepted, s->requests,
 		    __ATOMIC_RELAXED);
@@ -273,13 +349,15 @@ master_check_timeouts(void)
 	for (i = 0; i < NSLOTS; i++) {
 		struct appd_slot *s = &M.board->slot[i];
 
-		if (slot_state(i) != SLOT_BUSY || s->pid <= 0)
+		if (slot_state(i) != SLOT_BUSY || s->pid <= 0 ||
+		    M.ms[i].kill_sent)
 			continue;
 		if (now - __atomic_load_n(&s->busy_since_ms,
 		    __ATOMIC_RELAXED) > limit) {
 			log_warn("worker %d: %s %s exceeded request_timeout, "
 			    "killed", (int)s->pid, s->method, s->uri);
 			kill(s->pid, SIGKILL);
+			M.ms[i].kill_sent = 1;
 			/* not a crash: respawn at once */
 			s->retire = 1;
 			M.board->killed++;
@@ -570,8 +648,8 @@ master_check_overload(int all_busy)
 static void
 master_poll_once(void)
 {
-	struct pollfd pfd[NSLOTS + 1];
-	unsigned idx[NSLOTS], n = 0, i, ready, busy, total;
+	struct pollfd pfd[2 * NSLOTS + 1];
+	unsigned idx[2 * NSLOTS], n = 0, i, ready, busy, total;
 	int all_busy, timeout = 100;
 
 	pfd[n].fd = M.sig_fd;
@@ -582,6 +660,11 @@ master_poll_once(void)
 		idx[n - 1] = i;
 		pfd[n].fd = M.ms[i].err_fd;
 		pfd[n++].events = POLLIN;
+		if (M.ms[i].chan_fd != -1) {
+			idx[n - 1] = i;
+			pfd[n].fd = M.ms[i].chan_fd;
+			pfd[n++].events = POLLIN;
+		}
 	}
 	total = master_count(M.gen, &ready, &busy);
 	all_busy = !M.stopping && !M.reloading && total > 0 &&
@@ -592,10 +675,17 @@ master_poll_once(void)
 		return;
 	if (pfd[0].revents)
 		master_signals();
-	for (i = 1; i < n; i++)
-		if (pfd[i].revents && M.board->slot[idx[i - 1]].pid > 0 &&
-		    M.ms[idx[i - 1]].err_fd != -1)
+	for (i = 1; i < n; i++) {
+		struct mslot *m = &M.ms[idx[i - 1]];
+
+		if (pfd[i].revents == 0 || M.board->slot[idx[i - 1]].pid <= 0)
+			continue;
+		if (pfd[i].fd == m->err_fd)
 			master_read_stderr(idx[i - 1], 0);
+		else if (pfd[i].fd == m->chan_fd)
+			master_take_handover(idx[i - 1]);
+	}
+	master_give_handover();
 	master_check_overload(all_busy);
 }
 
@@ -610,7 +700,7 @@ appd_master_run(struct appd_conf *conf, const char *config_path,
 	M.config_path = config_path;
 	M.listen_fd = listen_fd;
 	for (i = 0; i < NSLOTS; i++)
-		M.ms[i].err_fd = -1;
+		M.ms[i].err_fd = M.ms[i].chan_fd = -1;
 	if ((M.board = master_board_new()) == NULL) {
 		log_err("scoreboard: %s", strerror(errno));
 		return EXIT_RUNTIME;

@@ -70,6 +70,7 @@ struct worker {
 	struct appd_board *board;
 	struct appd_slot *slot;
 	int listen_fd;
+	int chan_fd;
 	struct conn *conns[APPD_MAX_CONNS];
 	unsigned nconns;
 	const struct foobar_app *app;
@@ -883,15 +884,67 @@ conn_is_idle(struct conn *c)
 	return poll(&pfd, 1, 0) == 0;
 }
 
+/* Gives the idle connection i to the master, which passes it on to a
+ * worker that stays: the front's kept connection is never closed, so a
+ * request it sends meanwhile just waits in the socket. Closes it when the
+ * master cannot take it. */
 static void
-worker_accept(void)
+conn_handover(unsigned i)
 {
-	struct conn *c;
-	int fd = accept4(W.listen_fd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (appd_send_fd(W.chan_fd, W.conns[i]->fd) == -1)
+		log_warn("connection hand-over: %s", strerror(errno));
+	conn_close(i);
+}
+
+static void conn_add(int fd);
+
+/* A connection handed over by the master. */
+static void
+worker_adopt(void)
+{
+	int fd = appd_recv_fd(W.chan_fd);
 
 	if (fd == -1)
 		return;
+	if (worker_draining() || W.nconns == APPD_MAX_CONNS) {
+		if (appd_send_fd(W.chan_fd, fd) == -1)
+			log_warn("connection hand-back: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	conn_add(fd);
+}
+
+/* Before exit: refuse further hand-overs (the master's send fails from
+ * now on) and give back any connection still queued for us. */
+static void
+worker_return_handovers(void)
+{
+	int fd;
+
+	shutdown(W.chan_fd, SHUT_RD);
+	while ((fd = appd_recv_fd(W.chan_fd)) != -1) {
+		if (appd_send_fd(W.chan_fd, fd) == -1)
+			log_warn("connection hand-back: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+static void
+worker_accept(void)
+{
+	int fd = accept4(W.listen_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd != -1)
+		conn_add(fd);
+}
+
+static void
+conn_add(int fd)
+{
+	struct conn *c;
+
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -906,9 +959,9 @@ worker_accept(void)
 static void
 worker_poll_once(void)
 {
-	struct pollfd pfd[APPD_MAX_CONNS + 1];
+	struct pollfd pfd[APPD_MAX_CONNS + 2];
 	int draining = worker_draining(), with_listen;
-	unsigned i, n = 0;
+	unsigned i, n = 0, chan_at;
 	int64_t now;
 
 	with_listen = !draining && W.nconns < APPD_MAX_CONNS;
@@ -916,6 +969,9 @@ worker_poll_once(void)
 		pfd[n].fd = W.conns[i]->fd;
 		pfd[n++].events = POLLIN;
 	}
+	chan_at = n;
+	pfd[n].fd = W.chan_fd;
+	pfd[n++].events = POLLIN;
 	if (with_listen) {
 		pfd[n].fd = W.listen_fd;
 		pfd[n++].events = POLLIN;
@@ -924,7 +980,6 @@ worker_poll_once(void)
 		return;
 	for (i = W.nconns; i-- > 0;) {
 		struct conn *c = W.conns[i];
-
 		ssize_t got;
 
 		if (pfd[i].revents == 0)
@@ -935,6 +990,8 @@ worker_poll_once(void)
 		if (got == -1 || conn_process(c) == -1)
 			conn_close(i);
 	}
+	if (pfd[chan_at].revents & POLLIN)
+		worker_adopt();
 	now = appd_now_ms();
 	for (i = W.nconns; i-- > 0;)
 		if (now - W.conns[i]->last_ms > W.conf->idle_timeout &&
@@ -1008,6 +1065,7 @@ appd_worker_run(const struct appd_worker_args *a)
 	W.board = a->board;
 	W.slot = &a->board->slot[a->slot];
 	W.listen_fd = a->listen_fd;
+	W.chan_fd = a->chan_fd;
 	worker_signals();
 	if (worker_load_module() == -1)
 		_exit(EXIT_CONFIG_WORKER);
@@ -1025,10 +1083,11 @@ appd_worker_run(const struct appd_worker_args *a)
 			 * that are idle and empty */
 			for (i = W.nconns; i-- > 0;)
 				if (conn_is_idle(W.conns[i]))
-					conn_close(i);
+					conn_handover(i);
 		}
 	}
 	worker_set_state(SLOT_EXITING);
+	worker_return_handovers();
 	if (W.app != NULL && W.app->fini != NULL)
 		W.app->fini(W.app_ctx);
 	db_close(W.db);

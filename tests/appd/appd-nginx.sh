@@ -198,6 +198,24 @@ check "bad config refused, still serving" eval 'expect 200 &&
     grep -q "reload refused" "$T/appd.log"'
 cp "$T/appd.conf.good" "$T/appd.conf"
 
+# --- max_requests replacement under load: no failure either
+appd_stop
+appd_conf workers=3 max_requests=25
+appd_start 3 || exit 1
+for k in 4 5; do
+	$PY "$T/load.py" "$PORT" 4 "m$k" >"$T/load$k.out" 2>"$T/load$k.err" &
+	BGPIDS="$BGPIDS $!"
+	eval "lp$k=\$!"
+done
+wait $lp4 $lp5
+cat "$T/load4.out" "$T/load5.out" "$T/load4.err" "$T/load5.err"
+total_bad=$(cat "$T/load4.out" "$T/load5.out" | awk '{ b += $2 } END { print b + 0 }')
+total_ok=$(cat "$T/load4.out" "$T/load5.out" | awk '{ o += $1 } END { print o + 0 }')
+check "max_requests=25 under load: $total_ok ok, $total_bad failed" eval \
+    '[ "$total_bad" = 0 ] && [ "$total_ok" -gt 100 ]'
+check "no upstream error in nginx's log" eval \
+    '! grep "upstream" "$T/nginx/error.log"'
+
 # --- kill -9 of the worker running a request: nginx answers 502, the
 # next requests succeed
 curl -s -o /dev/null -w '%{http_code}' "$URL/cgi-bin/slow.sh" >"$T/k.code" &

@@ -46,7 +46,12 @@ S
 cat >"$T/cgi/big.sh" <<'S'
 #!/bin/sh
 printf 'Content-Type: application/octet-stream\r\n\r\n'
-head -c 3000000 /dev/zero
+head -c 1500000 /dev/zero
+S
+cat >"$T/cgi/huge.sh" <<'S'
+#!/bin/sh
+printf 'Content-Type: application/octet-stream\r\n\r\n'
+head -c 5000000 /dev/zero
 S
 cat >"$T/cgi/noexec.sh" <<'S'
 #!/bin/sh
@@ -55,7 +60,7 @@ S
 chmod 755 "$T"/cgi/*.sh "$T"/cgi/*.py "$T"/cgi/*.php
 chmod 644 "$T/cgi/noexec.sh"
 
-CGI_TIMEOUT=2 appd_conf workers=2 request_timeout=20
+CGI_TIMEOUT=2 CGI_MAX_OUTPUT=2m appd_conf workers=2 request_timeout=20
 APPD_SECRET=leak appd_start 2 || exit 1
 OUT=$T/out
 
@@ -202,7 +207,10 @@ check "10 MB body to a Python CGI" eval 'expect 200 && has "10485760 $want"'
 req POST /cgi-bin/hello.pl application/octet-stream "$T/10m"
 check "10 MB body to Perl" eval 'expect 200 && has "body bytes: 10485760"'
 req GET /cgi-bin/big.sh
-check "3 MB CGI output" eval 'expect 200 && [ $(wc -c <"$OUT") -gt 3000000 ]'
+check "1.5 MB CGI output" eval 'expect 200 && [ $(wc -c <"$OUT") -gt 1500000 ]'
+req GET /cgi-bin/huge.sh
+check "output over max_output (2m) is cut" eval 'expect 200 &&
+    [ $(wc -c <"$OUT") -le 2200000 ] && grep -q "huge.sh: output over max_output" "$T/appd.log"'
 start=$(date +%s)
 req GET /cgi-bin/sleep.sh
 check "CGI timeout 504 in ~2 s" eval 'expect 504 &&

@@ -85,6 +85,7 @@ appd_conf() {
 		echo "prefix = /cgi-bin/"
 		echo "root = $T/cgi"
 		echo "timeout = ${CGI_TIMEOUT:-10}"
+		echo "max_output = ${CGI_MAX_OUTPUT:-64m}"
 		echo "[database]"
 		echo "option_file = ${CNF:-$T/none.cnf}"
 		echo "group = foobar"

@@ -4,8 +4,8 @@
 # suite (debian/tests/) there with autopkgtest's null runner, so the tests
 # exercise the installed packages under a real systemd.
 #
-# Every binary package in build/deb/ (but -dbgsym) is installed: later packages join the
-# harness just by being built. The pristine container root is cached outside
+# Every binary package in build/deb/ (but -dbgsym) is installed: later
+# packages join the harness just by being built. The pristine container root is cached outside
 # the work tree (FOOBAR_SYSTEM_CACHE, default /var/cache/foobar-system) and
 # rebuilt when missing or incomplete; each run boots a throw-away copy of it.
 # Logs and autopkgtest artifacts land in build/system/.
@@ -54,11 +54,24 @@ shopt -u nullglob
 
 # 2. The cached root: debootstrap, then the packages every run needs. The
 # stamp is written last, so an interrupted build is redone.
+# Runs hold a shared lock on the cache while they use the root; building
+# or refreshing it takes the lock exclusively.
 mkdir -p "$cache" "$archives/partial"
 exec 9>"$cache/lock"
-flock -w 1800 9 || die "cannot lock $cache/lock"
-if [ ! -f "$root/.foobar-stamp" ] ||
-    [ "$(cat "$root/.foobar-stamp")" != "$recipe" ]; then
+root_ok() {
+	[ -f "$root/.foobar-stamp" ] &&
+	    [ "$(cat "$root/.foobar-stamp")" = "$recipe" ]
+}
+# Package lists older than half a day are refreshed in the cached root, with
+# the updates they bring, so each run's apt sees the archive as it is.
+# (apt keeps the mtime of unchanged lists, hence a stamp of our own.)
+lists_ok() {
+	[ -n "$(find "$root/.foobar-lists" -mmin -720 2>/dev/null)" ]
+}
+if ! root_ok || ! lists_ok; then
+	flock -x -w 1800 9 || die "cannot lock $cache/lock"
+fi
+if ! root_ok; then
 	say "building the $suite root in $root (once)"
 	rm -rf "$root" "$root.new"
 	t0=$(date +%s)
@@ -88,10 +101,7 @@ if [ ! -f "$root/.foobar-stamp" ] ||
 	mv "$root.new" "$root"
 	say "root built in $(($(date +%s) - t0))s"
 fi
-# Package lists older than half a day are refreshed in the cached root, with
-# the updates they bring, so each run's apt sees the archive as it is.
-# (apt keeps the mtime of unchanged lists, hence a stamp of our own.)
-if [ -z "$(find "$root/.foobar-lists" -mmin -720 2>/dev/null)" ]; then
+if ! lists_ok; then
 	say "refreshing the package lists of the cached root"
 	systemd-nspawn -q -D "$root" --register=no --keep-unit \
 	    --bind="$archives:/var/cache/apt/archives" \
@@ -101,6 +111,7 @@ if [ -z "$(find "$root/.foobar-lists" -mmin -720 2>/dev/null)" ]; then
 	    { tail -n 30 "$cache/root-refresh.log" >&2; die "root refresh failed"; }
 	touch "$root/.foobar-lists"
 fi
+flock -s -w 1800 9 || die "cannot lock $cache/lock"
 # Leftovers of runs that were killed outright (no run lasts a day).
 find /var/tmp -maxdepth 1 -name 'foobar-system.*' -mmin +1440 \
     -exec rm -rf {} + 2>/dev/null || true
@@ -140,8 +151,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # An overlay on the cached root (its lower layer stays untouched), or a
-# plain copy where overlayfs is not available. The shared lock keeps
-# another run from refreshing the cached root under this one.
+# plain copy where overlayfs is not available.
 mkdir -p "$run/root" "$run/upper" "$run/work"
 if mount -t overlay overlay -o "lowerdir=$root,upperdir=$run/upper,workdir=$run/work" \
     "$run/root" 2>/dev/null; then
@@ -149,7 +159,6 @@ if mount -t overlay overlay -o "lowerdir=$root,upperdir=$run/upper,workdir=$run/
 else
 	cp -a "$root/." "$run/root/"
 fi
-flock -s 9
 
 rm -rf "$out"
 mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"
@@ -185,8 +194,8 @@ cin() {
 # fails at once without it.
 t0=$(date +%s)
 state=""
-while [ $(($(date +%s) - t0)) -lt "$boot_timeout" ]; do
-	state=$(timeout "$boot_timeout" nsenter -t "$pid1" -a \
+while left=$((boot_timeout - ($(date +%s) - t0))); [ "$left" -gt 0 ]; do
+	state=$(timeout "$left" nsenter -t "$pid1" -a \
 	    systemctl is-system-running --wait 2>/dev/null || true)
 	case "$state" in
 	""|offline|unknown) sleep 1 ;;

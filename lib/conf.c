@@ -52,7 +52,7 @@ struct conf_state {
 	int msg_line;		/* the line the message is about */
 };
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 conf_failv(struct conf_state *st, int line, const char *fmt, va_list ap)
 {
 	if (st->failed)

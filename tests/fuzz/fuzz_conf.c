@@ -72,6 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		conf_load(path, fuzz_sections, &ctx, err, sizeof(err));
+		conf_key_line(path, "server", "listen", 1);
+		conf_key_line(path, "location /api/", "root", 0);
 	}
 	close(fd);
 	conf_free_fields(fuzz_keys, &ctx.server);

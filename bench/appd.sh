@@ -12,9 +12,9 @@
 #   health-nginx-appd nginx -> the same appd, same URL
 #   cgi-webd-appd     webd -> appd [cgi], bench/appd/hello.sh
 #   cgi-nginx-fcgiwrap nginx -> fcgiwrap, the same script
-# wrk -t2 -c64 -d10s --latency on 127.0.0.1, ROUNDS interleaved rounds
-# (the order rotates), medians of requests/s (2xx only), p99 and the
-# servers' CPU time per request; memory (RSS, PSS) of each server's
+# wrk -t2 -c64 -d10s --timeout 10s --latency on 127.0.0.1, ROUNDS
+# interleaved rounds (the order rotates), medians of requests/s (2xx
+# only), p99 and the servers' CPU time per request; memory (RSS, PSS) of each server's
 # processes at the end. Writes its section of bench/RESULTS.md. Targets:
 # webd->appd >= 2.5x nginx->php-fpm (both); webd->appd >= 1.0x nginx->appd;
 # CGI webd->appd >= 1.0x nginx->fcgiwrap. Exit status 1 when one is missed
@@ -344,13 +344,16 @@ HZ=$(getconf CLK_TCK)
 # CPU time of the front, the app server and MariaDB per request.
 run() {
 	c0=$(cpu_all "$3")
-	wrk -t2 -c64 -d"${4:-$DURATION}" --latency "$2" >"$T/wrk.out" 2>&1 &
+	wrk -t2 -c64 -d"${4:-$DURATION}" --timeout 10s --latency "$2" \
+	    >"$T/wrk.out" 2>&1 &
 	WRK_PID=$!
 	wait $WRK_PID
 	WRK_PID=
 	c1=$(cpu_all "$3")
 	[ -n "${4:-}" ] && return 0
 	cp "$T/wrk.out" "$T/wrk-$1-$r.out"
+	# what failed, if anything
+	grep -E 'Non-2xx|Socket errors' "$T/wrk.out" | sed 's/^ */    /'
 	awk -v name="$1" -v hz="$HZ" -v c0="$c0" -v c1="$c1" '
 	function ms(v,   u) {
 		u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
@@ -514,7 +517,7 @@ section = f"""<!-- appd begin -->
 kernel {platform.release()}; load average {load0} before, {load1} after:
 the other engineers' builds and tests share the 2 cores, so requests/s are
 noisy; the CPU time per request is the steadier measure.
-`wrk -t2 -c64 -d{duration} --latency` on 127.0.0.1, {rounds} rounds
+`wrk -t2 -c64 -d{duration} --timeout 10s --latency` on 127.0.0.1, {rounds} rounds
 interleaved (the order rotates each round), medians, after a 2 s warm-up
 of each. Everything in one run, behind Unix sockets in a temporary folder,
 against one private {server.strip()} (Unix socket) migrated by
@@ -544,7 +547,8 @@ against one private {server.strip()} (Unix socket) migrated by
   webd → appd `[cgi]`, and through nginx → fcgiwrap 1.1.0 (`-c {workers}`).
 
 Requests/s count 2xx answers only; "failed" sums non-2xx answers and wrk's
-socket errors (timeouts are requests over 2 s). CPU µs/req is the user +
+socket errors (`--timeout 10s`, so that slow answers count in the
+latency, not as errors). CPU µs/req is the user +
 system time, over the run, of the front's processes, of the app server's
 processes (with appd's reaped workers) and of mariadbd, divided by the
 requests; the CGI scripts' own time is left out on both sides (fcgiwrap

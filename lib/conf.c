@@ -1,6 +1,7 @@
 /* conf.c - INI configuration files read with libinih. */
 #include "conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -99,7 +100,7 @@ conf_section_end(const char *s)
 	int was_space = 0;
 
 	while (*s != '\0' && *s != ']' && !(was_space && *s == ';')) {
-		was_space = *s == ' ' || *s == '\t';
+		was_space = isspace((unsigned char)*s);
 		s++;
 	}
 	return s;
@@ -141,7 +142,7 @@ conf_read_line(char *str, int num, void *stream)
 	memcpy(str, rd->buf, (size_t)n);
 	str[n] = '\0';
 	p = str;
-	if (rd->line == 1 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+	if (rd->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;	/* a UTF-8 byte order mark, which inih skips */
 	if (*p == '[' && rd->on_section != NULL) {
 		const char *end = conf_section_end(p + 1);

@@ -14,7 +14,8 @@ foobar-appd_SRCS = appd/main.c appd/conf.c appd/master.c appd/worker.c \
 	appd/status.c appd/util.c appd/cgi.c appd/cgi_resp.c
 foobar-appd_PKGS = mysqlclient libsystemd
 # Modules call the foobar_req_* functions of the executable.
-$(O)/bin/foobar-appd: LDFLAGS += -rdynamic
+# (override: also when LDFLAGS comes from the command line)
+$(O)/bin/foobar-appd: override LDFLAGS += -rdynamic
 
 # guestbook.so, the default application.
 APPD_APPS := $(O)/lib/apps/guestbook.so

@@ -53,6 +53,11 @@ check() {
 }
 
 finish() {
+	# a sanitizer build (make sanitize-style O=) reports into the log
+	if grep -q "AddressSanitizer\|runtime error:" "$T"/*.log 2>/dev/null; then
+		grep -h -A5 "AddressSanitizer\|runtime error:" "$T"/*.log | head -n 40
+		fail "sanitizer report in the logs"
+	fi
 	echo "appd tests: $checks checks, $fails failed"
 	[ "$fails" -eq 0 ]
 }

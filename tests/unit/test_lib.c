@@ -547,8 +547,13 @@ main(void)
 	tcase_add_test(tc, conf_missing_file);
 	tcase_add_test(tc, parse_values);
 	tcase_add_test(tc, escape);
-	tcase_add_test(tc, cli_daemon);
 	tcase_add_test(tc, log_lines);
+	suite_add_tcase(s, tc);
+	/* one child process per case: slow under ASan, whose leak check
+	 * runs at each child's exit */
+	tc = tcase_create("cli");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, cli_daemon);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

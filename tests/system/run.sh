@@ -142,6 +142,14 @@ cleanup() {
 		fi
 		wait "$nspawn_pid" 2>/dev/null || true
 	fi
+	# New downloads go back to the shared archive cache.
+	if [ -d "$run/archives" ]; then
+		find "$run/archives" -maxdepth 1 -name '*.deb' -exec \
+		    sh -c 'for f; do b=${f##*/}; [ -e "$0/$b" ] ||
+			ln "$f" "$0/$b" 2>/dev/null ||
+			{ cp "$f" "$0/.$b.tmp" && mv "$0/.$b.tmp" "$0/$b"; }
+		    done' "$archives" {} + 2>/dev/null || true
+	fi
 	if [ "$overlay" = yes ]; then
 		umount "$run/root" 2>/dev/null || umount -l "$run/root" || true
 	fi
@@ -160,6 +168,14 @@ else
 	cp -a "$root/." "$run/root/"
 fi
 
+# The run's own apt archive folder, seeded with the cached packages (hard
+# links where possible): apt locks that folder, so concurrent runs cannot
+# share it.
+mkdir -p "$run/archives/partial"
+find "$archives" -maxdepth 1 -name '*.deb' -exec cp -l -t "$run/archives" {} + \
+    2>/dev/null ||
+    find "$archives" -maxdepth 1 -name '*.deb' -exec cp -t "$run/archives" {} +
+
 rm -rf "$out"
 mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"
 cp "${debs[@]}" "$run/root$cdir/debs/"
@@ -170,7 +186,7 @@ cp -a "$top/debian" "$run/root$cdir/src/"
 # 4. Boot it.
 setsid systemd-nspawn -D "$run/root" -b --register=no --keep-unit \
     --console=pipe --machine="foobar-sc-$$" \
-    --bind="$archives:/var/cache/apt/archives" \
+    --bind="$run/archives:/var/cache/apt/archives" \
     </dev/null >"$out/boot.log" 2>&1 &
 nspawn_pid=$!
 pid1=""

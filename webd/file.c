@@ -79,7 +79,8 @@ file_open(int rootfd, const char *rootpath, const char *rel, int *status)
 	    sizeof(how));
 	if (fd >= 0)
 		return (int)fd;
-	if (errno == ENOSYS) {
+	if (errno == ENOSYS || errno == EPERM) {
+		/* EPERM: a seccomp filter that does not know openat2 */
 		file_have_openat2 = 0;
 		return file_open_checked(rootfd, rootpath, rel, status);
 	}

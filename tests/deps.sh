@@ -10,7 +10,7 @@ check="mariadb-server mariadb-client bind9-utils bind9-dnsutils nsd curl
 libfcgi-bin fcgiwrap nginx-light php-fpm php-cgi php-mysql perl python3
 systemd chromium procps iproute2 netcat-openbsd"
 package="debhelper dpkg-dev lintian fakeroot"
-system="debootstrap systemd-container autopkgtest"
+system="debootstrap systemd-container autopkgtest procps"
 bench="wrk"
 lint="cppcheck clang-tidy clang-format bear valgrind"
 

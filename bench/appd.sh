@@ -415,9 +415,15 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after"
 
-# Server-side failures during the runs
+# Server-side failures during the runs: nginx's errors, webd's and appd's
+# warnings (their start-up lines left out), counted by message.
 grep -E '\[(error|crit|alert|emerg)\]' "$T/nginx/error.log" 2>/dev/null |
+    sed 's/^[0-9/: ]*//; s/[0-9]*#[0-9]*: \*[0-9]* //' |
     sort | uniq -c | sort -rn | head -n 5 >"$T/nginx-errors"
+cat "$T/webd.log" "$T/appd.log" 2>/dev/null | grep -vE \
+    'listening|serving|starting|ready|stopping|stopped|started' |
+    sed 's/worker [0-9]*:/worker N:/; s/[0-9][0-9]*/N/g' |
+    sort | uniq -c | sort -rn | head -n 8 >"$T/logs"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$T/results" | median; }
@@ -491,6 +497,10 @@ if [ -s "$T/nginx-errors" ]; then
 	echo "nginx error.log:" >&2
 	cat "$T/nginx-errors" >&2
 fi
+if [ -s "$T/logs" ]; then
+	echo "webd and appd logs:" >&2
+	cat "$T/logs" >&2
+fi
 
 results=$SRCDIR/bench/RESULTS.md
 [ -f "$results" ] || printf '# Benchmark results\n' >"$results"
@@ -514,14 +524,14 @@ section = f"""<!-- appd begin -->
 ## appd: the dynamic path (bench/appd.sh)
 
 {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({cpu}),
-kernel {platform.release()}; load average {load0} before, {load1} after:
-the other engineers' builds and tests share the 2 cores, so requests/s are
+kernel {platform.release()}; load average {load0} before, {load1}
+after: the other engineers' builds and tests share the 2 cores, so requests/s are
 noisy; the CPU time per request is the steadier measure.
 `wrk -t2 -c64 -d{duration} --timeout 10s --latency` on 127.0.0.1, {rounds} rounds
 interleaved (the order rotates each round), medians, after a 2 s warm-up
 of each. Everything in one run, behind Unix sockets in a temporary folder,
-against one private {server.strip()} (Unix socket) migrated by
-`foobar-dbmigrate`:
+against one private {server.strip()} (Unix socket)
+migrated by `foobar-dbmigrate`:
 
 - **webd → appd**: `foobar-webd` (`[location /api/] fastcgi_pass =
   unix:…`, its defaults: a thread per CPU, 16 kept backend connections)
@@ -532,9 +542,10 @@ against one private {server.strip()} (Unix socket) migrated by
   jansson.
 - **nginx → php-fpm**: nginx {nginx} (`worker_processes auto` = 2,
   `access_log off`), a new connection per request (nginx's default) →
-  {php} (Debian's php.ini, opcache on), `pm = static`, `pm.max_children
-  = {workers}`, running `bench/appd/health.php`: the same query through
-  mysqli over the socket with {php_conn}, the same JSON and headers.
+  {php} (Debian's php.ini, opcache on), `pm = static`,
+  `pm.max_children = {workers}`, running `bench/appd/health.php`: the
+  same query through mysqli over the socket with {php_conn}, the same
+  JSON and headers.
 - **nginx → php-fpm, kept connections**: the same to a second pool of
   {workers} children with `fastcgi_keep_conn on` + `keepalive {workers}`.
   A php-fpm child serves one connection until it closes, so the kept
@@ -548,8 +559,8 @@ against one private {server.strip()} (Unix socket) migrated by
 
 Requests/s count 2xx answers only; "failed" sums non-2xx answers and wrk's
 socket errors (`--timeout 10s`, so that slow answers count in the
-latency, not as errors). CPU µs/req is the user +
-system time, over the run, of the front's processes, of the app server's
+latency, not as errors). CPU µs/req is the user + system time, over the
+run, of the front's processes, of the app server's
 processes (with appd's reaped workers) and of mariadbd, divided by the
 requests; the CGI scripts' own time is left out on both sides (fcgiwrap
 ignores SIGCHLD, so its scripts' time cannot be counted). Memory is taken

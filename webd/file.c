@@ -64,6 +64,12 @@ file_open_checked(int rootfd, const char *rootpath, const char *rel,
 	return fd;
 }
 
+void
+file_use_openat2(int on)
+{
+	file_have_openat2 = on;
+}
+
 int
 file_open(int rootfd, const char *rootpath, const char *rel, int *status)
 {

@@ -129,6 +129,10 @@ const struct webd_location *config_route(const struct webd_config *cf,
  * or -1 with the HTTP status to answer in *status (403, 404 or 500). */
 int file_open(int rootfd, const char *rootpath, const char *rel, int *status);
 
+/* Tries openat2() (1, the default) or goes straight to the real-path
+ * check (0; for tests). */
+void file_use_openat2(int on);
+
 /* Formats the strong validator of a file into buf ("\"ino-mtime-size\"",
  * quotes included). */
 void file_etag(char *buf, size_t len, const struct stat *st);

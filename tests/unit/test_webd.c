@@ -2,10 +2,12 @@
  * parser, conditional requests and dates, MIME types, Accept-Encoding,
  * the access log line, routing, listen addresses. */
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -284,6 +286,60 @@ START_TEST(test_accesslog)
 }
 END_TEST
 
+/* Both ways of opening below the root refuse symlinks that leave it. */
+START_TEST(test_file_open)
+{
+	char dir[] = "/tmp/test-webd-root-XXXXXX", path[256], real[4096];
+	int mode, rootfd, fd, status;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(realpath(dir, real));
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/a.txt", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/leak", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	ck_assert_int_eq(symlink("/etc", path), 0);
+	snprintf(path, sizeof(path), "%s/ok", dir);
+	ck_assert_int_eq(symlink("sub/a.txt", path), 0);
+	snprintf(path, sizeof(path), "%s/up", dir);
+	ck_assert_int_eq(symlink("../", path), 0);
+	rootfd = open(dir, O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	for (mode = 1; mode >= 0; mode--) {
+		file_use_openat2(mode);
+		fd = file_open(rootfd, real, "sub/a.txt", &status);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		fd = file_open(rootfd, real, "ok", &status);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		fd = file_open(rootfd, real, "", &status);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		ck_assert_int_eq(file_open(rootfd, real, "leak", &status), -1);
+		ck_assert_int_eq(status, 403);
+		ck_assert_int_eq(file_open(rootfd, real, "etc/passwd", &status),
+		    -1);
+		ck_assert_int_eq(status, 403);
+		ck_assert_int_eq(file_open(rootfd, real, "up/etc", &status),
+		    -1);
+		ck_assert(status == 403 || status == 404);
+		ck_assert_int_eq(file_open(rootfd, real, "missing", &status),
+		    -1);
+		ck_assert_int_eq(status, 404);
+	}
+	file_use_openat2(1);
+	close(rootfd);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static char *
 write_conf(const char *text)
 {
@@ -387,6 +443,7 @@ webd_suite(void)
 	tcase_add_test(tc, test_dates);
 	tcase_add_test(tc, test_mime);
 	tcase_add_test(tc, test_gzip_accept);
+	tcase_add_test(tc, test_file_open);
 	tcase_add_test(tc, test_accesslog);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_listen_address);

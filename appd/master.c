@@ -459,58 +459,109 @@ master_reload_progress(void)
 	}
 }
 
-/* Every worker is busy and a connection waits: answer it with an
- * FCGI_OVERLOADED end of request (and a 503 head for fronts that only
- * read STDOUT). Bounded: at most ~150 ms. */
+#define PEEK_PARAMS_MAX 16384
+
+struct peek {
+	unsigned id;
+	unsigned char params[PEEK_PARAMS_MAX];
+	size_t plen;
+	int params_done;
+	char path[256];
+	char query[64];
+};
+
+/* Reads the start of the request on fd for up to 100 ms: its id and
+ * params. */
 static void
-master_overloaded(void)
+master_peek_request(int fd, struct peek *pk)
 {
-	static const char head[] = "Status: 503 Service Unavailable\r\n"
-	    "Retry-After: 1\r\nContent-Type: text/plain\r\n\r\n"
-	    "overloaded\n";
-	unsigned char in[4096], out[256];
+	unsigned char in[4096];
 	struct fcgi_parser p;
 	struct fcgi_event ev;
-	unsigned id = 1;
-	struct pollfd pfd;
-	int64_t deadline;
-	size_t n;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int64_t deadline = appd_now_ms() + 100;
+	size_t off, take;
 	ssize_t got;
 	long k;
-	int fd = accept4(M.listen_fd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd == -1)
-		return;
 	fcgi_parser_init(&p);
-	deadline = appd_now_ms() + 100;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	/* learn the request id from BEGIN_REQUEST */
-	while (appd_now_ms() < deadline && poll(&pfd, 1, 20) >= 0) {
+	while (!pk->params_done && appd_now_ms() < deadline &&
+	    poll(&pfd, 1, 20) >= 0) {
 		got = read(fd, in, sizeof(in));
 		if (got <= 0) {
 			if (got == 0 || errno != EAGAIN)
-				break;
+				return;
 			continue;
 		}
-		for (size_t off = 0;;) {
+		for (off = 0;;) {
 			k = fcgi_parse(&p, in + off, (size_t)got - off, &ev);
 			if (k < 0 || ev.kind == FCGI_EV_NONE)
 				break;
 			off += (size_t)k;
 			if (ev.type == FCGI_BEGIN_REQUEST &&
-			    ev.kind == FCGI_EV_RECORD) {
-				id = ev.request_id;
-				deadline = 0;
+			    ev.kind == FCGI_EV_RECORD)
+				pk->id = ev.request_id;
+			if (ev.type != FCGI_PARAMS)
+				continue;
+			if (ev.kind == FCGI_EV_RECORD) {
+				pk->params_done |= ev.content_length == 0;
+				continue;
 			}
+			take = ev.len < PEEK_PARAMS_MAX - pk->plen ? ev.len :
+			    PEEK_PARAMS_MAX - pk->plen;
+			memcpy(pk->params + pk->plen, ev.data, take);
+			pk->plen += take;
 		}
 	}
-	n = fcgi_record_encode(out, sizeof(out), FCGI_STDOUT, id, head,
-	    sizeof(head) - 1);
-	n += fcgi_record_encode(out + n, sizeof(out) - n, FCGI_STDOUT, id,
-	    NULL, 0);
-	n += fcgi_end_request_encode(out + n, id, 0, FCGI_OVERLOADED);
+}
+
+static int
+master_peek_param(void *arg, const struct fcgi_nv *nv)
+{
+	struct peek *pk = arg;
+	size_t n;
+
+	if (nv->nlen == 12 && memcmp(nv->name, "DOCUMENT_URI", 12) == 0 &&
+	    nv->vlen < sizeof(pk->path)) {
+		memcpy(pk->path, nv->value, nv->vlen);
+		pk->path[nv->vlen] = '\0';
+	} else if (nv->nlen == 11 && memcmp(nv->name, "REQUEST_URI", 11) == 0 &&
+	    pk->path[0] == '\0') {
+		for (n = 0; n < nv->vlen && nv->value[n] != '?' &&
+		    n < sizeof(pk->path) - 1; n++)
+			pk->path[n] = (char)nv->value[n];
+		pk->path[n] = '\0';
+	} else if (nv->nlen == 12 && memcmp(nv->name, "QUERY_STRING", 12) ==
+	    0) {
+		n = nv->vlen < sizeof(pk->query) - 1 ? nv->vlen :
+		    sizeof(pk->query) - 1;
+		memcpy(pk->query, nv->value, n);
+		pk->query[n] = '\0';
+	}
+	return 0;
+}
+
+/* Writes a whole response (head + body as STDOUT, END_REQUEST with
+ * pstatus), then closes fd without a reset. */
+static void
+master_answer(int fd, unsigned id, const char *head, const char *body,
+    unsigned pstatus)
+{
+	size_t hl = strlen(head), bl = strlen(body), cap, n;
+	unsigned char *out, in[4096];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int64_t deadline;
+
+	cap = fcgi_stream_size(hl + bl) + 64;
+	if ((out = malloc(hl + bl + cap)) == NULL) {
+		close(fd);
+		return;
+	}
+	memcpy(out + cap, head, hl);
+	memcpy(out + cap + hl, body, bl);
+	n = fcgi_stream_encode(out, cap, FCGI_STDOUT, id, out + cap, hl + bl);
+	n += fcgi_record_encode(out + n, cap - n, FCGI_STDOUT, id, NULL, 0);
+	n += fcgi_end_request_encode(out + n, id, 0, pstatus);
 	if (appd_write_all(fd, out, n, 50) == 0) {
 		shutdown(fd, SHUT_WR);
 		/* read what the front still sends, so close sends no RST */
@@ -519,7 +570,43 @@ master_overloaded(void)
 		    read(fd, in, sizeof(in)) != 0)
 			;
 	}
+	free(out);
 	close(fd);
+}
+
+/* Every worker is busy and a connection waits: answer it with an
+ * FCGI_OVERLOADED end of request (and a 503 head for fronts that only
+ * read STDOUT) - or, for the status page, with the status, so that it
+ * works when every worker is busy. Bounded: at most ~150 ms. */
+static void
+master_overloaded(void)
+{
+	static const char head[] = "Status: 503 Service Unavailable\r\n"
+	    "Retry-After: 1\r\nContent-Type: text/plain\r\n\r\n";
+	static struct peek pk;
+	const char *err;
+	char *status;
+	int json, fd = accept4(M.listen_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	memset(&pk, 0, sizeof(pk));
+	pk.id = 1;
+	master_peek_request(fd, &pk);
+	fcgi_nv_each(pk.params, pk.plen, master_peek_param, &pk, &err);
+	if (pk.params_done && M.conf->status_path != NULL &&
+	    strcmp(pk.path, M.conf->status_path) == 0) {
+		json = strstr(pk.query, "json") != NULL;
+		status = appd_status_render(M.board, json);
+		master_answer(fd, pk.id, json ? "Status: 200 OK\r\n"
+		    "Content-Type: application/json\r\n\r\n" :
+		    "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+		    status ? status : "", FCGI_REQUEST_COMPLETE);
+		free(status);
+		return;
+	}
+	master_answer(fd, pk.id, head, "overloaded\n", FCGI_OVERLOADED);
 	M.board->overloaded++;
 	log_warn("all workers busy: answered FCGI_OVERLOADED");
 }

@@ -139,6 +139,9 @@ ms=$((($(date +%s%N) - start) / 1000000))
 check "overloaded: protocol 2 + 503 in ${ms} ms" eval \
     'grep -q "protocol=2 status=503" "$OUT" && grep -qi "^retry-after: 1" "$OUT" &&
     [ $ms -ge 250 ]'
+$FCGI "$SOCK" GET "/appd-status?json" >"$OUT" 2>&1
+check "status page answers while every worker is busy" eval \
+    'grep -q "protocol=0 status=200" "$OUT" && grep -q "\"active processes\":1" "$OUT"'
 wait "$cpid"
 check "the busy request still completes" grep -q "slow done" "$T/slow.out"
 check "overloaded counted" [ "$(status overloaded)" -ge 1 ]

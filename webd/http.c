@@ -661,36 +661,77 @@ http_param(struct fwd_req *fr, const char *name, const char *value)
 	return fwd_param(fr, name, strlen(name), value, strlen(value));
 }
 
-/* Request headers as HTTP_* parameters. Names with "_" are dropped (they
- * would pass for their "-" twins), and Proxy (httpoxy). */
+#define HTTP_MAX_FIELDS 128
+
+/* The request's header fields, in order (MHD keeps the strings). */
+struct http_fields {
+	const char *key[HTTP_MAX_FIELDS];
+	const char *value[HTTP_MAX_FIELDS];
+	size_t n;
+};
+
 static enum MHD_Result
-http_param_header(void *cls, enum MHD_ValueKind kind, const char *key,
+http_collect(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	struct fwd_req *fr = cls;
-	char name[256];
-	size_t i, n = 5;
+	struct http_fields *f = cls;
 
-	if (strcasecmp(key, "Proxy") == 0 ||
-	    strcasecmp(key, "Content-Type") == 0 ||
-	    strcasecmp(key, "Content-Length") == 0 ||
-	    strchr(key, '_') != NULL || strlen(key) + 6 > sizeof(name))
-		return MHD_YES;
-	memcpy(name, "HTTP_", 5);
-	for (i = 0; key[i] != '\0'; i++) {
-		char ch = key[i];
-
-		if (ch == '-')
-			ch = '_';
-		else if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		name[n++] = ch;
-	}
-	name[n] = '\0';
-	if (fwd_param(fr, name, n, value ? value : "",
-	    value ? strlen(value) : 0) == -1)
+	if (f->n == HTTP_MAX_FIELDS)
 		return MHD_NO;
+	f->key[f->n] = key;
+	f->value[f->n] = value ? value : "";
+	f->n++;
 	return MHD_YES;
+}
+
+/* Request headers as HTTP_* parameters, repeated fields joined (", ", or
+ * "; " for Cookie). Names with "_" are dropped (they would pass for their
+ * "-" twins), and Proxy (httpoxy). 0 or -1. */
+static int
+http_param_headers(struct MHD_Connection *c, struct fwd_req *fr)
+{
+	struct http_fields f;
+	size_t i, j;
+
+	f.n = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_collect, &f);
+	for (i = 0; i < f.n; i++) {
+		const char *key = f.key[i];
+		char name[256], value[16384];
+		size_t k, n = 5, vlen;
+		int seen = 0;
+
+		for (j = 0; j < i && !seen; j++)
+			seen = strcasecmp(f.key[j], key) == 0;
+		if (seen || strcasecmp(key, "Proxy") == 0 ||
+		    strcasecmp(key, "Content-Type") == 0 ||
+		    strcasecmp(key, "Content-Length") == 0 ||
+		    strchr(key, '_') != NULL || strlen(key) + 6 > sizeof(name))
+			continue;
+		memcpy(name, "HTTP_", 5);
+		for (k = 0; key[k] != '\0'; k++) {
+			char ch = key[k];
+
+			if (ch == '-')
+				ch = '_';
+			else if (ch >= 'a' && ch <= 'z')
+				ch = (char)(ch - 'a' + 'A');
+			name[n++] = ch;
+		}
+		name[n] = '\0';
+		vlen = (size_t)snprintf(value, sizeof(value), "%s", f.value[i]);
+		for (j = i + 1; j < f.n && vlen < sizeof(value); j++)
+			if (strcasecmp(f.key[j], key) == 0)
+				vlen += (size_t)snprintf(value + vlen,
+				    sizeof(value) - vlen, "%s%s",
+				    strcasecmp(key, "Cookie") == 0 ? "; " : ", ",
+				    f.value[j]);
+		if (vlen >= sizeof(value))
+			vlen = sizeof(value) - 1;
+		if (fwd_param(fr, name, n, value, vlen) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* The RFC 3875 variables, plus what php-fpm and nginx users expect. */
@@ -768,8 +809,7 @@ http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
 		snprintf(num, sizeof(num), "%lld", clen);
 		rc |= http_param(fr, "CONTENT_LENGTH", num);
 	}
-	if (MHD_get_connection_values(c, MHD_HEADER_KIND, http_param_header,
-	    fr) < 0)
+	if (http_param_headers(c, fr) == -1)
 		rc = -1;
 	return rc ? -1 : 0;
 }

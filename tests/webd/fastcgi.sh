@@ -150,6 +150,8 @@ check "SERVER_PROTOCOL" [ "$(v SERVER_PROTOCOL)" = HTTP/1.1 ]
 check "GATEWAY_INTERFACE" [ "$(v GATEWAY_INTERFACE)" = CGI/1.1 ]
 check "HTTP_* headers" [ "$(v HTTP_X_CUSTOM)" = yes ]
 check "HTTP_PROXY never set" [ "$(v HTTP_PROXY)" = "(unset)" ]
+out=$(curl -s -H 'X-Custom: one' -H 'X-Custom: two' -H 'X_Custom: spoof' "$url/app/env.php")
+check "repeated header fields joined" [ "$(v HTTP_X_CUSTOM)" = "one, two" ]
 check "backend headers honoured" grep -q '^X-From: php$' <<<"$(hdr "$url/app/env.php")"
 check "backend Status honoured" [ "$(code "$url/app/status.php")" = 404 ]
 check "headers with a backend Status" grep -q '^X-Reason: gone$' <<<"$(hdr "$url/app/status.php")"

@@ -86,7 +86,7 @@ t_load_n(const char *text, size_t len, struct t_ctx *ctx, char *err,
 	FILE *f;
 	int fd;
 
-	strcpy(t_path, "/tmp/test-conf-XXXXXX");
+	snprintf(t_path, sizeof(t_path), "/tmp/test-conf-XXXXXX");
 	fd = mkstemp(t_path);
 	ck_assert_int_ge(fd, 0);
 	f = fdopen(fd, "w");
@@ -205,16 +205,17 @@ END_TEST
 START_TEST(conf_long_line)
 {
 	struct t_ctx c;
-	char err[512], *text, *p;
+	char err[512], *text, *xs, *p;
 	size_t max;
 	int line;
 
 	text = malloc(5000);
+	xs = malloc(4000);
 	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(xs);
+	memset(xs, 'x', 4000);
 	/* The tail of this comment would otherwise be read as a key. */
-	memset(text, 'x', 4000);
-	memcpy(text, "[server]\n;", 10);
-	strcpy(text + 4000 - 15, "\nflag = on\n");
+	snprintf(text, 5000, "[server]\n;%.3000s\nflag = on\n", xs);
 	ck_assert_int_eq(t_load(text, &c, err, sizeof(err)), -1);
 	p = strstr(err, ":2: line too long (max ");
 	ck_assert_msg(p != NULL, "got %s", err);
@@ -227,11 +228,9 @@ START_TEST(conf_long_line)
 	for (line = 0; line < 2; line++) {
 		size_t n = max + (size_t)line;
 
-		strcpy(text, "[server]\nroot = ");
-		p = text + strlen(text);
-		memset(p, 'r', n - strlen("root = "));
-		strcpy(p + n - strlen("root = "),
-		    "\r\nflag = on\nlistne = 1\n");
+		snprintf(text, 5000,
+		    "[server]\nroot = %.*s\r\nflag = on\nlistne = 1\n",
+		    (int)(n - strlen("root = ")), xs);
 		ck_assert_int_eq(t_load(text, &c, err, sizeof(err)), -1);
 		ck_assert_msg(strstr(err, line == 0 ?
 		    ":4: unknown key \"listne\"" : ":2: line too long") != NULL,
@@ -244,6 +243,7 @@ START_TEST(conf_long_line)
 		t_done(&c);
 	}
 	free(text);
+	free(xs);
 }
 END_TEST
 

@@ -239,6 +239,26 @@ check "per-address cap: 20 of 30 answered" [ "$($RAW count "$port2" 30)" = 20 ]
 kill "$pid2"
 wait "$pid2"
 
+# several listen addresses: IPv6, IPv4 and a Unix socket
+port3=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1])' 2>/dev/null)
+if [ -n "$port3" ]; then
+	printf '[server]\nlisten = [::1]:%s\nlisten = 127.0.0.1:%s\nlisten = unix:%s/w.sock\nroot = %s\naccess_log = off\n' \
+	    "$port3" "$port3" "$tmp" "$root" >"$tmp/multi.conf"
+	"$WEBD" -c "$tmp/multi.conf" 2>>"$tmp/webd.log" &
+	pid3=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$port3/" && break
+		sleep 0.1
+	done
+	check "listen [::1]" [ "$(curl -s -g "http://[::1]:$port3/style.css")" = "body{}" ]
+	check "listen 127.0.0.1 beside it" [ "$(curl -s "http://127.0.0.1:$port3/style.css")" = "body{}" ]
+	check "listen unix:" [ "$(curl -s --unix-socket "$tmp/w.sock" http://x/style.css)" = "body{}" ]
+	kill "$pid3"
+	wait "$pid3"
+else
+	bad "no IPv6 loopback to test [::1]"
+fi
+
 # SIGHUP: a good config takes over without failed requests
 for _ in $(seq 200); do code "$url/style.css"; echo; done >"$tmp/codes" &
 loop=$!

@@ -21,7 +21,8 @@
 # or a server failed a request.
 # usage: bench/appd.sh [O]   Env: ROUNDS (3), DURATION (10s), WORKERS (4,
 # appd workers = php-fpm children = fcgiwrap children), BENCH_PCONNECT (1:
-# PHP keeps a persistent connection per child; 0: connects per request).
+# PHP keeps a persistent connection per child; 0: connects per request),
+# RESULTS (the file to update, bench/RESULTS.md).
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$(cd "${1:-build}" && pwd)/bin}
@@ -502,7 +503,7 @@ if [ -s "$T/logs" ]; then
 	cat "$T/logs" >&2
 fi
 
-results=$SRCDIR/bench/RESULTS.md
+results=${RESULTS:-$SRCDIR/bench/RESULTS.md}
 [ -f "$results" ] || printf '# Benchmark results\n' >"$results"
 $PY - "$results" "$table" "$ROUNDS" "$DURATION" "$WORKERS" \
     "$load_before" "$load_after" "$BENCH_PCONNECT" \

@@ -9,5 +9,7 @@ install-etc:
 	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 644 $(wildcard etc/sysusers.d/*.conf) \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 644 etc/systemd/foobar.target $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 	$(if $(wildcard etc/tmpfiles.d/*.conf),install -d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d)
 	$(if $(wildcard etc/tmpfiles.d/*.conf),install -m 644 $(wildcard etc/tmpfiles.d/*.conf) $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/)

@@ -839,7 +839,7 @@ static int
 fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 {
 	if (fr->state != FR_HEADERS) {
-		size_t take = n, i;
+		size_t take = n, i, off;
 		char *end;
 
 		if (fr->hdr == NULL &&
@@ -851,19 +851,8 @@ fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 		fr->hdr[fr->hlen + take] = '\0';
 		/* look for the blank line, also across the old bytes */
 		i = fr->hlen > 3 ? fr->hlen - 3 : 0;
-		end = NULL;
-		for (; i < fr->hlen + take; i++) {
-			if (fr->hdr[i] == '\n' && i + 1 < fr->hlen + take &&
-			    fr->hdr[i + 1] == '\n') {
-				end = fr->hdr + i + 2;
-				break;
-			}
-			if (fr->hdr[i] == '\n' && i + 2 < fr->hlen + take &&
-			    fr->hdr[i + 1] == '\r' && fr->hdr[i + 2] == '\n') {
-				end = fr->hdr + i + 3;
-				break;
-			}
-		}
+		off = cgi_header_end(fr->hdr + i, fr->hlen + take - i);
+		end = off > 0 ? fr->hdr + i + off : NULL;
 		if (end == NULL) {
 			if (take < n)
 				return -1;

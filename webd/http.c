@@ -871,42 +871,6 @@ http_hop_header(const char *name, size_t n)
 	return 0;
 }
 
-/* Calls fn for each "Name: value" line of a CGI response header. */
-static void
-http_cgi_headers(const char *hdr, size_t hlen,
-    void (*fn)(void *arg, const char *name, const char *value), void *arg)
-{
-	const char *p = hdr, *end = hdr + hlen;
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *colon, *v, *ve;
-		char name[128], value[8192];
-		size_t nlen;
-
-		if (eol == NULL)
-			eol = end;
-		ve = eol;
-		if (ve > p && ve[-1] == '\r')
-			ve--;
-		colon = memchr(p, ':', (size_t)(ve - p));
-		nlen = colon ? (size_t)(colon - p) : 0;
-		if (colon != NULL && nlen > 0 && nlen < sizeof(name)) {
-			for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t');
-			    v++)
-				;
-			if ((size_t)(ve - v) < sizeof(value)) {
-				memcpy(name, p, nlen);
-				name[nlen] = '\0';
-				memcpy(value, v, (size_t)(ve - v));
-				value[ve - v] = '\0';
-				fn(arg, name, value);
-			}
-		}
-		p = eol + 1;
-	}
-}
-
 struct http_cgi_meta {
 	unsigned status;
 	int has_status, location;
@@ -953,7 +917,7 @@ http_fwd_respond(struct server *s, struct MHD_Connection *c, struct req *r,
 	const char *body;
 	size_t blen;
 
-	http_cgi_headers(hdr, hlen, http_cgi_meta, &m);
+	cgi_header_each(hdr, hlen, http_cgi_meta, &m);
 	if (m.location && !m.has_status)
 		m.status = 302;
 	if (fwd_whole_body(r->fr, &body, &blen)) {
@@ -962,14 +926,14 @@ http_fwd_respond(struct server *s, struct MHD_Connection *c, struct req *r,
 		    (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 		if (resp == NULL)
 			return MHD_NO;
-		http_cgi_headers(hdr, hlen, http_cgi_add, resp);
+		cgi_header_each(hdr, hlen, http_cgi_add, resp);
 		return http_queue(s, c, r, m.status, resp, blen, 1);
 	}
 	resp = MHD_create_response_from_callback(m.size, 16 * 1024,
 	    http_fwd_reader, r, NULL);
 	if (resp == NULL)
 		return MHD_NO;
-	http_cgi_headers(hdr, hlen, http_cgi_add, resp);
+	cgi_header_each(hdr, hlen, http_cgi_add, resp);
 	return http_queue(s, c, r, m.status, resp, 0, 1);
 }
 

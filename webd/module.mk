@@ -5,19 +5,22 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c
+	webd/mime.c webd/fwd.c webd/cgi.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
-	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c
+	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
+	webd/cgi.c
 test-webd_PKGS = libsystemd
 
-FUZZERS += fuzz-path fuzz-range
+FUZZERS += fuzz-path fuzz-range fuzz-webd-cgi
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
+fuzz-webd-cgi_SRCS = tests/fuzz/fuzz_webd_cgi.c webd/cgi.c
+fuzz-webd-cgi_CORPUS = tests/fuzz/corpus/webd-cgi
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd

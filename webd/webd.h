@@ -214,6 +214,18 @@ size_t accesslog_format(char *buf, size_t len,
 /* Writes one line. */
 void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
 
+/* cgi.c - pure */
+
+/* Calls fn for each well-formed "Name: value" line of a CGI response
+ * header (hlen bytes; lines end in LF or CRLF); names that are not
+ * tokens, values with NUL or CR, and overlong lines are skipped. */
+void cgi_header_each(const char *hdr, size_t hlen,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg);
+
+/* The length of the header in buf (through its blank line), or 0 when
+ * the blank line has not come yet. */
+size_t cgi_header_end(const char *buf, size_t len);
+
 /* fwd.c - FastCGI forwarding, the client side, on its own thread */
 
 struct fwd_req;

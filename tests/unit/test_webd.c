@@ -340,6 +340,36 @@ START_TEST(test_file_open)
 }
 END_TEST
 
+struct cgi_seen {
+	char out[512];
+};
+
+static void
+cgi_collect(void *arg, const char *name, const char *value)
+{
+	struct cgi_seen *c = arg;
+	size_t n = strlen(c->out);
+
+	snprintf(c->out + n, sizeof(c->out) - n, "[%s=%s]", name, value);
+}
+
+START_TEST(test_cgi_header)
+{
+	static const char hdr[] = "Status: 404 Not Found\r\n"
+	    "Content-Type:text/plain \r\nX-Empty:\nbad line\n"
+	    "Bad Name: x\n: novalue\nLocation: /a\r\n\r\n";
+	struct cgi_seen c = { "" };
+
+	cgi_header_each(hdr, sizeof(hdr) - 1, cgi_collect, &c);
+	ck_assert_str_eq(c.out, "[Status=404 Not Found][Content-Type=text/plain]"
+	    "[X-Empty=][Location=/a]");
+	ck_assert_uint_eq(cgi_header_end("A: b\r\n\r\nbody", 13), 8);
+	ck_assert_uint_eq(cgi_header_end("A: b\n\nbody", 10), 6);
+	ck_assert_uint_eq(cgi_header_end("A: b\r\n", 6), 0);
+	ck_assert_uint_eq(cgi_header_end("", 0), 0);
+}
+END_TEST
+
 static char *
 write_conf(const char *text)
 {
@@ -444,6 +474,7 @@ webd_suite(void)
 	tcase_add_test(tc, test_mime);
 	tcase_add_test(tc, test_gzip_accept);
 	tcase_add_test(tc, test_file_open);
+	tcase_add_test(tc, test_cgi_header);
 	tcase_add_test(tc, test_accesslog);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_listen_address);

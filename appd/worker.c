@@ -768,8 +768,10 @@ worker_request(struct conn *c)
 	worker_dispatch(&r);
 	if (!r.head_sent)
 		resp_send_head(&r);
-	ok = !r.aborted && req_drain_body(&r) == 0;
-	if (ok || r.aborted) {
+	/* an aborted request still ends with END_REQUEST, and the
+	 * connection stays usable */
+	ok = r.aborted || req_drain_body(&r) == 0;
+	if (ok) {
 		if (r.aborted)
 			r.outlen = 0;
 		if (resp_finish(&r) == -1)

@@ -270,9 +270,28 @@ e.s.sendall(fcgi.record(1, 7, struct.pack(">HB5x", 3, 0)))
 r = fcgi.read_record(e.s, b"")
 assert r[0] == fcgi.END and r[1] == 7 and r[2][4] == 3, r
 print("role ok")
+# ABORT_REQUEST in the middle of a body: the request ends with END_REQUEST
+# and the connection goes on
+e = fcgi.Conn(sock, timeout=10)
+p = fcgi.params_for("POST", "/api/messages", 100,
+                    {"CONTENT_TYPE": "application/json"})
+e.s.sendall(fcgi.record(1, 3, struct.pack(">HB5x", 1, 1)) +
+            fcgi.stream(4, 3, fcgi.pairs(p)) + fcgi.record(5, 3, b'{"name"'))
+time.sleep(0.2)
+e.s.sendall(fcgi.record(fcgi.ABORT, 3))
+while True:
+    r = fcgi.read_record(e.s, e.buf)
+    assert r is not None, "closed instead of END_REQUEST"
+    e.buf = r[3]
+    if r[0] == fcgi.END:
+        assert r[1] == 3, r
+        break
+proto, out, _ = e.request("GET", "/api/health", keep=True)
+assert proto == 0 and b'"db":"ok"' in out, (proto, out)
+print("abort ok")
 P
-check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role" \
-    eval 'cat "$OUT"; grep -q "role ok" "$OUT"'
+check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role, abort" \
+    eval 'cat "$OUT"; grep -q "abort ok" "$OUT"'
 
 check "worker stderr in the log with pid" grep -q \
     "worker [0-9]*: cgi .*sleep.sh: timed out" "$T/appd.log"

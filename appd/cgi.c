@@ -131,6 +131,9 @@ cgi_spawn(const char *script, struct cgi_env *env, int *to_child,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
+		/* nothing else of the worker: not its connections, not its
+		 * MySQL socket */
+		close_range(3, ~0U, 0);
 		snprintf(dir, sizeof(dir), "%s", script);
 		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 			*slash = '\0';

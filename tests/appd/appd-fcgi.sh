@@ -12,6 +12,7 @@ cat >"$T/cgi/env.sh" <<'S'
 #!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\n'
 env | sort
+echo "fds: $(ls /proc/$$/fd | sort -n | tr '\n' ' ')"
 S
 cat >"$T/cgi/count.py" <<'S'
 #!/usr/bin/env python3
@@ -190,6 +191,10 @@ req GET /cgi-bin/env.sh "" /dev/null HTTP_PROXY=http://evil HTTP_X_A=1
 check "clean CGI environment" eval 'expect 200 && has "^HTTP_X_A=1" &&
     has "^GATEWAY_INTERFACE=CGI/1.1" && has "^SCRIPT_NAME=/cgi-bin/env.sh" &&
     has "^REDIRECT_STATUS=200" && ! grep -q "HTTP_PROXY\|APPD_SECRET" "$OUT"'
+# (3 is ls's directory, 10 the shell's script)
+check "CGI gets only fds 0, 1, 2 (and its own)" eval 'grep "^fds:" "$OUT";
+    [ "$(sed -n "s/^fds: //p" "$OUT" | tr " " "\n" | grep . |
+    grep -vx "[0-3]\|10" | wc -l)" = 0 ]'
 req GET /cgi-bin/status.sh
 check "CGI Status: 404" eval 'expect 404 && has gone'
 req GET /cgi-bin/location.sh

@@ -107,8 +107,8 @@ if command -v chromium >/dev/null 2>&1; then
 	cat "$T/browser.out"
 	check "browser: post, list, reload, error shown" eval \
 	    '[ $rc = 0 ] && ! grep -q "^FAIL" "$T/browser.out"'
-	# the browser stopped appd; if it did not get that far, cleanup does
-	kill -0 "$APPD_PID" 2>/dev/null || APPD_PID=""
+	# the browser stopped appd (or did not get that far): reap or stop it
+	appd_stop
 	check "browser's message stored once" eval '[ "$(mariadb_sql "SELECT
 	    COUNT(*) FROM gb.messages WHERE name = '"'"'Chromium'"'"'")" = 1 ]'
 else

@@ -125,13 +125,11 @@ appd_start() {
 
 appd_stop() {
 	kill "$APPD_PID" 2>/dev/null
-	_i=0
-	while kill -0 "$APPD_PID" 2>/dev/null && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	kill -9 "$APPD_PID" 2>/dev/null
+	# bounded: SIGKILL after 15 s (wait also reaps an appd already dead)
+	( sleep 15; kill -9 "$APPD_PID" 2>/dev/null ) &
+	_killer=$!
 	wait "$APPD_PID" 2>/dev/null
+	kill "$_killer" 2>/dev/null
 	APPD_PID=""
 }
 

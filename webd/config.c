@@ -97,7 +97,7 @@ config_open_location(void *ctx, const char *arg, char *err, size_t errlen)
 	loc->connect_timeout = 5000;
 	loc->read_timeout = 60000;
 	loc->keep_conn = 1;
-	loc->keepalive = 16;
+	loc->keepalive = 64;
 	cf->locations[cf->nlocations++] = loc;
 	return loc;
 oom:

@@ -1,7 +1,11 @@
 /* fwd.c - FastCGI forwarding, the client side: one thread with epoll owns
  * every backend connection (pooled with FCGI_KEEP_CONN); the HTTP threads
  * hand over request bodies and take response bytes through bounded
- * buffers, suspending their connection while they wait. */
+ * buffers, suspending their connection while they wait. The thread's
+ * state (pool, active list, epoll set) is guarded by fwd.run, which the
+ * thread holds while it handles events; an HTTP thread that gets it at
+ * once starts its request itself (writes it to a pooled connection, or
+ * connects), so that the thread is only woken by the backend's answer. */
 #include "webd.h"
 
 #include <errno.h>
@@ -102,11 +106,13 @@ static struct {
 	int epfd, evfd;
 	pthread_t thread;
 	pthread_mutex_t lock;	/* kick list */
+	pthread_mutex_t run;	/* everything below */
 	struct fwd_req *kicks;
 	struct fwd_backend *backends;	/* thread only */
 	struct fwd_conn *active;	/* thread only */
 	struct fwd_conn *grave;		/* thread only: closed, to free */
-} fwd = { PTHREAD_ONCE_INIT, 0, -1, -1, 0, PTHREAD_MUTEX_INITIALIZER, NULL,
+} fwd = { PTHREAD_ONCE_INIT, 0, -1, -1, 0, PTHREAD_MUTEX_INITIALIZER,
+	PTHREAD_MUTEX_INITIALIZER, NULL,
 	NULL, NULL, NULL };
 
 static long long
@@ -194,6 +200,7 @@ fwd_wait(struct fwd_req *fr)
 }
 
 static void *fwd_main(void *arg);
+static void fwd_connect(struct fwd_req *fr);
 
 static void
 fwd_init(void)
@@ -283,6 +290,12 @@ fwd_start(struct fwd_req *fr, unsigned rr)
 	if (fr->content_length == 0)
 		fr->in_end = 1;		/* no body: one kick is enough */
 	pthread_mutex_unlock(&fr->lock);
+	/* the thread is idle: start here, without waking it; never wait */
+	if (pthread_mutex_trylock(&fwd.run) == 0) {
+		fwd_connect(fr);
+		pthread_mutex_unlock(&fwd.run);
+		return;
+	}
 	fwd_kick(fr);
 }
 
@@ -566,8 +579,6 @@ fwd_finish(struct fwd_conn *cn, int reuse)
 	fwd_detach(cn, reuse);
 	fwd_unref(fr);
 }
-
-static void fwd_connect(struct fwd_req *fr);
 
 /* The request failed with status (502/503/504) before its response
  * header; after it, the response is cut short. */
@@ -909,7 +920,7 @@ fwd_readable(struct fwd_conn *cn)
 
 	for (;;) {
 		size_t off = 0;
-		int done = 0;
+		int done = 0, wake = 0;
 
 		pthread_mutex_lock(&fr->lock);
 		if (fr->out_len - fr->out_off >= FWD_OUT_MAX) {
@@ -951,11 +962,14 @@ fwd_readable(struct fwd_conn *cn)
 			if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
 				int bad;
 
+				/* the HTTP side is woken once, after the
+				 * whole read is parsed: an END_REQUEST in
+				 * the same read lets it answer in one
+				 * buffer instead of streaming */
 				pthread_mutex_lock(&fr->lock);
 				bad = fwd_stdout(fr, ev.data, ev.len);
-				if (!bad)
-					fwd_wake(fr);
 				pthread_mutex_unlock(&fr->lock);
+				wake = 1;
 				if (bad) {
 					fwd_fail(cn, 502, "response header "
 					    "too long");
@@ -969,6 +983,11 @@ fwd_readable(struct fwd_conn *cn)
 				done = 1;
 				break;
 			}
+		}
+		if (!done && wake) {
+			pthread_mutex_lock(&fr->lock);
+			fwd_wake(fr);
+			pthread_mutex_unlock(&fr->lock);
 		}
 		if (done) {
 			unsigned ps = ev.protocol_status;
@@ -1121,6 +1140,7 @@ fwd_main(void *arg)
 	for (;;) {
 		int i, kicked = 0, n = epoll_wait(fwd.epfd, evs, 64, 100);
 
+		pthread_mutex_lock(&fwd.run);
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL)
 				kicked = 1;
@@ -1137,6 +1157,7 @@ fwd_main(void *arg)
 			free(cn->w);
 			free(cn);
 		}
+		pthread_mutex_unlock(&fwd.run);
 	}
 	return NULL;
 }

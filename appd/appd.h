@@ -146,6 +146,10 @@ int appd_resp_raw(struct foobar_req *r, const void *buf, size_t len);
 /* The client fd, for poll() next to the script's pipes; -1 when the body
  * has been read completely. */
 int appd_req_body_fd(struct foobar_req *r);
+/* Before a long request (a CGI script): hands the worker's other idle
+ * connections to the master, so that their next requests go to idle
+ * workers instead of waiting behind this one. */
+void appd_worker_shed_idle(struct foobar_req *r);
 /* Sends a small error response (status + plain text). */
 int appd_resp_error(struct foobar_req *r, int status, const char *msg);
 

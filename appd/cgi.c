@@ -100,15 +100,32 @@ cgi_find_script(const char *root, const char *rel, char *script,
 	return -1;
 }
 
+/* vfork: the worker has a large address space (libmariadb, jansson, the
+ * module), and copying its page tables for every script costs more than
+ * the script. The child only makes system calls until execve. */
 static pid_t
 cgi_spawn(const char *script, struct cgi_env *env, int *to_child,
     int *from_child)
 {
+	static const char fail[] = "foobar-appd: cgi: exec failed\n";
 	int in[2], out[2];
 	char dir[4096], *slash;
 	char *argv[2];
+	sigset_t all, old, none;
+	struct sigaction dfl;
 	pid_t pid;
 
+	snprintf(dir, sizeof(dir), "%s", script);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	else
+		dir[0] = '\0';
+	argv[0] = (char *)script;
+	argv[1] = NULL;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigfillset(&all);
+	sigemptyset(&none);
 	if (pipe2(in, O_CLOEXEC) == -1)
 		return -1;
 	if (pipe2(out, O_CLOEXEC) == -1) {
@@ -116,36 +133,31 @@ cgi_spawn(const char *script, struct cgi_env *env, int *to_child,
 		close(in[1]);
 		return -1;
 	}
-	pid = fork();
+	/* no handler of ours may run in the child, which shares our memory */
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
 	if (pid == 0) {
-		sigset_t none;
-
 		setpgid(0, 0);
 		/* dies with its worker (killed for request_timeout) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&none);
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigaction(SIGTERM, &dfl, NULL);
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGHUP, &dfl, NULL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
 		/* nothing else of the worker: not its connections, not its
 		 * MySQL socket */
 		close_range(3, ~0U, 0);
-		snprintf(dir, sizeof(dir), "%s", script);
-		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-			*slash = '\0';
-			if (chdir(dir) == -1)
-				_exit(127);
-		}
-		argv[0] = (char *)script;
-		argv[1] = NULL;
+		if (dir[0] != '\0' && chdir(dir) == -1)
+			_exit(127);
 		execve(script, argv, env->v);
-		fprintf(stderr, "exec %s: %s\n", script, strerror(errno));
+		if (write(STDERR_FILENO, fail, sizeof(fail) - 1) < 0)
+			_exit(127);
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(in[0]);
 	close(out[1]);
 	if (pid == -1) {
@@ -365,6 +377,7 @@ appd_cgi_run(struct foobar_req *r, const struct appd_conf *conf,
 		cgi_env_add(&env, "SERVER_SOFTWARE", "foobar-appd");
 	if (foobar_req_param(r, "SERVER_PROTOCOL") == NULL)
 		cgi_env_add(&env, "SERVER_PROTOCOL", "HTTP/1.1");
+	appd_worker_shed_idle(r);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.conf = conf;

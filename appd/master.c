@@ -242,24 +242,37 @@ master_take_handover(unsigned i)
 	}
 }
 
-/* Passes waiting connections to workers of the current generation that
- * are not retiring, in turn. */
-static void
-master_give_handover(void)
+/* A worker of the current generation that stays and is in one of the
+ * states, from M.next_target on; NSLOTS when none. */
+static unsigned
+master_pick_target(int want1, int want2)
 {
 	unsigned k, i;
 	int st;
 
+	for (k = 0; k < NSLOTS; k++) {
+		i = (M.next_target + k) % NSLOTS;
+		st = slot_state(i);
+		if ((st == want1 || st == want2) &&
+		    M.board->slot[i].gen == M.gen &&
+		    !M.board->slot[i].retire && M.ms[i].chan_fd != -1)
+			return i;
+	}
+	return NSLOTS;
+}
+
+/* Passes waiting connections to workers of the current generation that
+ * stay, idle ones first, in turn. */
+static void
+master_give_handover(void)
+{
+	unsigned i;
+
 	while (M.nhandover > 0) {
-		for (k = 0; k < NSLOTS; k++) {
-			i = (M.next_target + k) % NSLOTS;
-			st = slot_state(i);
-			if ((st == SLOT_IDLE || st == SLOT_BUSY) &&
-			    M.board->slot[i].gen == M.gen &&
-			    !M.board->slot[i].retire && M.ms[i].chan_fd != -1)
-				break;
-		}
-		if (k == NSLOTS)
+		i = master_pick_target(SLOT_IDLE, SLOT_IDLE);
+		if (i == NSLOTS)
+			i = master_pick_target(SLOT_BUSY, SLOT_BUSY);
+		if (i == NSLOTS)
 			return; /* none yet: keep them until one is ready */
 		M.next_target = i + 1;
 		if (appd_send_fd(M.ms[i].chan_fd,

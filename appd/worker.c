@@ -31,6 +31,7 @@ struct conn {
 	size_t len, off;	/* unconsumed bytes are buf[off, len) */
 	int64_t last_ms;
 	int eof;
+	int gone;		/* handed over during a request; fd closed */
 	/* the request being received */
 	int have_begin;
 	unsigned id;
@@ -869,7 +870,8 @@ conn_close(unsigned i)
 {
 	struct conn *c = W.conns[i];
 
-	close(c->fd);
+	if (!c->gone)
+		close(c->fd);
 	free(c->params);
 	free(c);
 	W.conns[i] = W.conns[--W.nconns];
@@ -884,6 +886,25 @@ conn_is_idle(struct conn *c)
 	if (c->have_begin || c->off < c->len || !fcgi_parser_idle(&c->p))
 		return 0;
 	return poll(&pfd, 1, 0) == 0;
+}
+
+void
+appd_worker_shed_idle(struct foobar_req *r)
+{
+	unsigned i;
+
+	if (W.nconns < 2)
+		return;
+	for (i = 0; i < W.nconns; i++) {
+		struct conn *c = W.conns[i];
+
+		if (c == r->c || c->gone || !conn_is_idle(c))
+			continue;
+		if (appd_send_fd(W.chan_fd, c->fd) == -1)
+			continue; /* keep it */
+		close(c->fd);
+		c->gone = 1;
+	}
 }
 
 /* Gives the idle connection i to the master, which passes it on to a
@@ -984,7 +1005,7 @@ worker_poll_once(void)
 		struct conn *c = W.conns[i];
 		ssize_t got;
 
-		if (pfd[i].revents == 0)
+		if (pfd[i].revents == 0 || c->gone)
 			continue;
 		got = conn_fill(c, 0);
 		if (got == -1 && errno == EAGAIN)
@@ -992,6 +1013,9 @@ worker_poll_once(void)
 		if (got == -1 || conn_process(c) == -1)
 			conn_close(i);
 	}
+	for (i = W.nconns; i-- > 0;)
+		if (W.conns[i]->gone)
+			conn_close(i);
 	if (pfd[chan_at].revents & POLLIN)
 		worker_adopt();
 	now = appd_now_ms();

@@ -294,9 +294,28 @@ while True:
 proto, out, _ = e.request("GET", "/api/health", keep=True)
 assert proto == 0 and b'"db":"ok"' in out, (proto, out)
 print("abort ok")
+# a worker that starts a CGI script hands its other idle kept connections
+# over: their requests do not wait behind the script (sleep.sh, 2 s)
+import threading
+conns = [fcgi.Conn(sock, timeout=10) for _ in range(6)]
+for k in conns:
+    k.request("GET", "/api/health", keep=True)
+slow = threading.Thread(target=lambda: conns[0].request(
+    "GET", "/cgi-bin/sleep.sh", keep=True))
+slow.start()
+time.sleep(0.5)
+worst = 0
+for k in conns[1:]:
+    t = time.time()
+    proto, out, _ = k.request("GET", "/api/health", keep=True)
+    assert proto == 0 and b'"db":"ok"' in out, (proto, out)
+    worst = max(worst, time.time() - t)
+slow.join()
+assert worst < 1.0, worst
+print("shed ok %.3f" % worst)
 P
-check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role, abort" \
-    eval 'cat "$OUT"; grep -q "abort ok" "$OUT"'
+check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role, abort, shed" \
+    eval 'cat "$OUT"; grep -q "shed ok" "$OUT"'
 
 check "worker stderr in the log with pid" grep -q \
     "worker [0-9]*: cgi .*sleep.sh: timed out" "$T/appd.log"

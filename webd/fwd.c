@@ -1140,13 +1140,19 @@ fwd_main(void *arg)
 	for (;;) {
 		int i, kicked = 0, n = epoll_wait(fwd.epfd, evs, 64, 100);
 
-		pthread_mutex_lock(&fwd.run);
+		/* fwd.run is taken per event, so that HTTP threads often
+		 * find it free; a connection they close meanwhile is only
+		 * marked dead, and freed below, after this batch */
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL)
+			if (evs[i].data.ptr == NULL) {
 				kicked = 1;
-			else
-				fwd_event(evs[i].data.ptr, evs[i].events);
+				continue;
+			}
+			pthread_mutex_lock(&fwd.run);
+			fwd_event(evs[i].data.ptr, evs[i].events);
+			pthread_mutex_unlock(&fwd.run);
 		}
+		pthread_mutex_lock(&fwd.run);
 		if (kicked)
 			fwd_take_kicks();
 		fwd_timeouts();

@@ -272,19 +272,30 @@ webd_status(struct webd *w, long long *last_ms,
 }
 
 /* Stops accepting, lets requests in flight finish, closes idle
- * keep-alive connections, then stops. */
+ * keep-alive connections, then stops. For the first second, kept
+ * connections are not closed while idle but get their next answer with
+ * "Connection: close": closing a connection the instant it falls idle races
+ * with the client's next request on it (the client sees it reset). */
 static void
 webd_shutdown(struct webd *w, long long drain_ms)
 {
 	long long deadline = webd_now_ms() + drain_ms;
+	long long grace = webd_now_ms() + (drain_ms < 1000 ? drain_ms : 1000);
+	int close_idle = 0;
 	size_t i;
 
 	sdnotify_stopping();
 	log_notice("stopping");
-	server_quiesce(w->cur, 1);
+	server_quiesce(w->cur, 0);
 	for (i = 0; i < w->nold; i++)
-		server_quiesce(w->old[i].srv, 1);
+		server_quiesce(w->old[i].srv, 0);
 	for (;;) {
+		if (!close_idle && webd_now_ms() >= grace) {
+			close_idle = 1;
+			server_quiesce(w->cur, 1);
+			for (i = 0; i < w->nold; i++)
+				server_quiesce(w->old[i].srv, 1);
+		}
 		unsigned conns;
 
 		webd_tick(w);

@@ -47,13 +47,46 @@ echo "deb: building foobar $version in $src"
 	exit 1
 }
 
-rm -rf "$out"
+rm -rf "$out" "$out-next"
 mkdir -p "$out"
 cp "$work/build.log" "$out/build.log"
 # dpkg-buildpackage -b writes the results beside the source folder.
 find "$work" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.ddeb' \
     -o -name '*.changes' -o -name '*.buildinfo' \) -exec cp {} "$out/" \;
 ls -l "$out"
+
+# With FOOBAR_DEB_NEXT=1 (make system-check), a second set for the upgrade
+# test in build/deb-next/: the same tree with a higher version
+# (VERSION+upgradetest1, below any real next release) and one more
+# migration, both made in the copy only.
+if [ "${FOOBAR_DEB_NEXT:-}" = 1 ]; then
+	next=$version+upgradetest1
+	echo "deb: building foobar $next (upgrade test) in $src"
+	mkdir -p "$work/next"
+	{
+		printf 'foobar (%s) unstable; urgency=medium\n\n' "$next"
+		printf '  * Upgrade test build: adds a migration.\n\n'
+		printf ' -- foobar developers <dev@foobar.com>  %s\n\n' \
+		    "$(date -R)"
+		cat "$src/debian/changelog"
+	} >"$work/changelog" && mv "$work/changelog" "$src/debian/changelog"
+	printf 'CREATE TABLE upgrade_probe (id INT PRIMARY KEY);\n' \
+	    >"$src/appd/migrations/99999999999999_upgrade_probe.up.sql"
+	printf 'DROP TABLE upgrade_probe;\n' \
+	    >"$src/appd/migrations/99999999999999_upgrade_probe.down.sql"
+	rm -f "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo
+	(cd "$src" && DEB_BUILD_OPTIONS=nocheck \
+	    dpkg-buildpackage -b -us -uc -j"$(nproc)") \
+	    >"$work/build-next.log" 2>&1 || {
+		tail -n 60 "$work/build-next.log" >&2
+		echo "deb: the upgrade-test build failed" >&2
+		exit 1
+	}
+	mkdir -p "$out-next"
+	find "$work" -maxdepth 1 -type f -name '*.deb' ! -name '*-dbgsym_*' \
+	    -exec cp {} "$out-next/" \;
+	ls -l "$out-next"
+fi
 
 # lintian on the .changes checks the .debs and the .buildinfo it lists.
 changes=$(echo "$out"/*.changes)

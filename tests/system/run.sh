@@ -41,7 +41,7 @@ start=$(date +%s)
 
 # 1. The packages.
 if [ "${FOOBAR_SYSTEM_NO_BUILD:-}" != 1 ]; then
-	"$top/tests/system/build-debs.sh"
+	FOOBAR_DEB_NEXT=1 "$top/tests/system/build-debs.sh"
 fi
 shopt -s nullglob
 debs=()
@@ -179,6 +179,11 @@ find "$archives" -maxdepth 1 -name '*.deb' -exec cp -l -t "$run/archives" {} + \
 rm -rf "$out"
 mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"
 cp "${debs[@]}" "$run/root$cdir/debs/"
+# The higher-versioned set the upgrade test (debian/tests/upgrade) installs.
+if [ -d "$debdir-next" ]; then
+	mkdir -p "$run/root$cdir/debs-next"
+	cp "$debdir-next"/*.deb "$run/root$cdir/debs-next/"
+fi
 # autopkgtest runs the tests from the (unbuilt) source tree: only debian/
 # is needed, plus anything the tests read.
 cp -a "$top/debian" "$run/root$cdir/src/"
@@ -261,10 +266,14 @@ if [ "$rc" != 0 ]; then
 	# 2: a test was skipped; 4: a test failed; 8: no test ran; 12+: error.
 	die "autopkgtest failed (exit $rc); logs in $out"
 fi
-# The packages tested are the ones built here, not others of the same name.
+# The packages tested are the ones built here, not others of the same name
+# (the upgrade test leaves the build/deb-next versions installed).
 for d in "${debs[@]}"; do
 	pkg=$(dpkg-deb -f "$d" Package)
 	want="$pkg $(dpkg-deb -f "$d" Version)"
+	for n in "$debdir-next/${pkg}"_*.deb; do
+		[ -e "$n" ] && want="$pkg $(dpkg-deb -f "$n" Version)"
+	done
 	got=$(cin dpkg-query -W -f '${Package} ${Version}' "$pkg" \
 	    2>/dev/null || true)
 	[ "$got" = "$want" ] ||

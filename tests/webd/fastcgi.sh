@@ -214,6 +214,12 @@ check "slow backend: 504 ($ms ms)" [ "$c" = 504 -a $ms -lt 3000 ]
 check "slow php: 504 within fastcgi_read_timeout" [ "$(code "$url/app/slow.php")" = 504 ]
 check "still serving after the faults" [ "$(curl -s "$url/")" = static ]
 check "good backend after the faults" [ "$(code "$url/ok/x")" = 201 ]
+# an answer that arrives whole (STDOUT and END_REQUEST in one read) goes out
+# in one buffer with its length, also on a kept backend connection
+h=$(curl -s -D - -o /dev/null "$url/ok/x" -o /dev/null "$url/ok/y" | tr -d '\r')
+check "whole answers sent with Content-Length, not chunked" \
+    [ "$(grep -c '^Content-Length: 5$' <<<"$h")" = 2 -a \
+    "$(grep -ci '^Transfer-Encoding' <<<"$h")" = 0 ]
 check "webd still running" kill -0 "$pid"
 check "access log lines for forwarded requests" grep -q '"GET /app/status.php HTTP/1.1" 404 14 ' "$tmp/access.log"
 

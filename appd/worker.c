@@ -953,11 +953,16 @@ worker_return_handovers(void)
 	}
 }
 
+/* Takes a waiting connection, when there is room: a connection handed
+ * over in the same round may have filled the table. */
 static void
 worker_accept(void)
 {
-	int fd = accept4(W.listen_fd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
+
+	if (W.nconns == APPD_MAX_CONNS)
+		return;		/* it waits for another worker */
+	fd = accept4(W.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd != -1)
 		conn_add(fd);
@@ -968,7 +973,8 @@ conn_add(int fd)
 {
 	struct conn *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if (W.nconns == APPD_MAX_CONNS ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}

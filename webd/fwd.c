@@ -1,21 +1,18 @@
-/* fwd.c - FastCGI forwarding, the client side: one thread with epoll owns
- * every backend connection (pooled with FCGI_KEEP_CONN); the HTTP threads
- * hand over request bodies and take response bytes through bounded
- * buffers, suspending their connection while they wait. The thread's
- * state (pool, active list, epoll set) is guarded by fwd.run, which the
- * thread holds while it handles events; an HTTP thread that gets it at
- * once starts its request itself (writes it to a pooled connection, or
- * connects), so that the thread is only woken by the backend's answer. */
+/* fwd.c - FastCGI forwarding, the client side. Each HTTP loop thread has
+ * its own fwd_loop: its backend connections (pooled with FCGI_KEEP_CONN)
+ * sit in the thread's epoll set next to libmicrohttpd's, so a request is
+ * written, answered and sent back by one thread, without locks or
+ * wake-ups between threads. Request bodies and response bytes pass
+ * through bounded buffers; the HTTP side suspends its connection while it
+ * waits, and fwd resumes it. Everything here runs on the loop's thread. */
 #include "webd.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,7 +28,7 @@
 
 enum fwd_state {
 	FR_NEW,		/* params being added */
-	FR_STARTED,	/* handed to the thread */
+	FR_STARTED,	/* sent, or being sent, to a backend */
 	FR_HEADERS,	/* response header complete */
 	FR_FAILED	/* error_status says what to answer */
 };
@@ -39,6 +36,8 @@ enum fwd_state {
 struct fwd_backend;
 
 struct fwd_conn {
+	struct webd_ev ev;	/* first: epoll's data.ptr */
+	struct fwd_loop *loop;
 	int fd;
 	struct fwd_backend *be;
 	struct fwd_req *fr;	/* NULL while idle in the pool */
@@ -52,7 +51,7 @@ struct fwd_conn {
 	int stdin_done;		/* the empty STDIN record is queued */
 	unsigned evmask;	/* events registered with epoll */
 	int got_bytes;		/* a response byte arrived */
-	int dead;		/* closed; freed at the end of the loop */
+	int dead;		/* closed; freed at the end of the batch */
 	long long deadline;	/* connect or read deadline; pool expiry */
 	struct fwd_conn *next, *prev;	/* active list or pool */
 };
@@ -64,9 +63,18 @@ struct fwd_backend {
 	struct fwd_backend *next;
 };
 
+struct fwd_loop {
+	int epfd;
+	unsigned nloops;	/* the threads sharing fastcgi_keepalive */
+	struct fwd_backend *backends;
+	struct fwd_conn *active;
+	struct fwd_conn *grave;		/* closed, to free after the batch */
+	unsigned char buf[FWD_READ_CHUNK];
+};
+
 struct fwd_req {
-	pthread_mutex_t lock;
-	int refs;
+	struct fwd_loop *loop;
+	int refs;		/* the HTTP side, and the connection */
 	struct fwd_hooks hooks;
 	char **backends;
 	size_t nbackends;
@@ -91,29 +99,12 @@ struct fwd_req {
 	unsigned char *out;
 	size_t out_len, out_off, out_cap;
 	int out_end, out_err;
-	int paused;		/* thread stopped reading: out full */
+	int paused;		/* stopped reading: out full */
 	int gone;		/* the HTTP side let go */
 	struct fwd_conn *conn;
-	int kicked;
-	struct fwd_req *kick_next;
 	char stderr_line[512];
 	size_t stderr_len;
 };
-
-static struct {
-	pthread_once_t once;
-	int ok;
-	int epfd, evfd;
-	pthread_t thread;
-	pthread_mutex_t lock;	/* kick list */
-	pthread_mutex_t run;	/* everything below */
-	struct fwd_req *kicks;
-	struct fwd_backend *backends;	/* thread only */
-	struct fwd_conn *active;	/* thread only */
-	struct fwd_conn *grave;		/* thread only: closed, to free */
-} fwd = { PTHREAD_ONCE_INIT, 0, -1, -1, 0, PTHREAD_MUTEX_INITIALIZER,
-	PTHREAD_MUTEX_INITIALIZER, NULL,
-	NULL, NULL, NULL };
 
 static long long
 fwd_now_ms(void)
@@ -127,23 +118,11 @@ fwd_now_ms(void)
 /* --- requests, both sides --- */
 
 static void
-fwd_ref(struct fwd_req *fr)
-{
-	pthread_mutex_lock(&fr->lock);
-	fr->refs++;
-	pthread_mutex_unlock(&fr->lock);
-}
-
-static void
 fwd_unref(struct fwd_req *fr)
 {
 	size_t i;
-	int refs;
 
-	pthread_mutex_lock(&fr->lock);
-	refs = --fr->refs;
-	pthread_mutex_unlock(&fr->lock);
-	if (refs > 0)
+	if (--fr->refs > 0)
 		return;
 	for (i = 0; i < fr->nbackends; i++)
 		free(fr->backends[i]);
@@ -152,36 +131,10 @@ fwd_unref(struct fwd_req *fr)
 	free(fr->in);
 	free(fr->out);
 	free(fr->hdr);
-	pthread_mutex_destroy(&fr->lock);
 	free(fr);
 }
 
-/* Queues fr for the thread. */
-static void
-fwd_kick(struct fwd_req *fr)
-{
-	uint64_t one = 1;
-	int add = 0;
-
-	pthread_mutex_lock(&fwd.lock);
-	pthread_mutex_lock(&fr->lock);
-	if (!fr->kicked) {
-		fr->kicked = 1;
-		fr->refs++;
-		add = 1;
-	}
-	pthread_mutex_unlock(&fr->lock);
-	if (add) {
-		fr->kick_next = fwd.kicks;
-		fwd.kicks = fr;
-	}
-	pthread_mutex_unlock(&fwd.lock);
-	if (add && write(fwd.evfd, &one, sizeof(one)) < 0) {
-		/* the counter is already non-zero */
-	}
-}
-
-/* With fr->lock held: lets a suspended HTTP side go on. */
+/* Lets a suspended HTTP side go on. */
 static void
 fwd_wake(struct fwd_req *fr)
 {
@@ -191,7 +144,8 @@ fwd_wake(struct fwd_req *fr)
 	}
 }
 
-/* With fr->lock held: suspends the HTTP side until fwd_wake(). */
+/* Suspends the HTTP side until fwd_wake(); the last thing the HTTP side's
+ * call does. */
 static void
 fwd_wait(struct fwd_req *fr)
 {
@@ -199,43 +153,50 @@ fwd_wait(struct fwd_req *fr)
 	fr->hooks.suspend(fr->hooks.arg);
 }
 
-static void *fwd_main(void *arg);
-static void fwd_connect(struct fwd_req *fr);
-
+/* Ends the request with status before its response header; after it,
+ * the response is cut short. */
 static void
-fwd_init(void)
+fwd_set_failed(struct fwd_req *fr, unsigned status)
 {
-	struct epoll_event ev;
+	if (fr->state != FR_HEADERS) {
+		fr->state = FR_FAILED;
+		fr->error_status = status;
+	}
+	fr->out_err = 1;
+	fwd_wake(fr);
+}
 
-	fwd.epfd = epoll_create1(EPOLL_CLOEXEC);
-	fwd.evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (fwd.epfd == -1 || fwd.evfd == -1)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = NULL;
-	if (epoll_ctl(fwd.epfd, EPOLL_CTL_ADD, fwd.evfd, &ev) == -1)
-		return;
-	if (pthread_create(&fwd.thread, NULL, fwd_main, NULL) != 0)
-		return;
-	pthread_detach(fwd.thread);
-	fwd.ok = 1;
+static void fwd_connect(struct fwd_req *fr);
+static int fwd_flush(struct fwd_conn *cn);
+static void fwd_finish(struct fwd_conn *cn, int reuse);
+static void fwd_epoll(struct fwd_conn *cn, int add);
+
+struct fwd_loop *
+fwd_loop_new(int epfd, unsigned nloops)
+{
+	struct fwd_loop *fl = calloc(1, sizeof(*fl));
+
+	if (fl != NULL) {
+		fl->epfd = epfd;
+		fl->nloops = nloops > 0 ? nloops : 1;
+	}
+	return fl;
 }
 
 struct fwd_req *
-fwd_new(const struct webd_location *loc, long long content_length,
-    long long max_body, const struct fwd_hooks *hooks)
+fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
+    long long content_length, long long max_body,
+    const struct fwd_hooks *hooks)
 {
 	struct fwd_req *fr;
 	size_t i;
 
-	pthread_once(&fwd.once, fwd_init);
-	if (!fwd.ok || loc->fastcgi_pass.n == 0)
+	if (fl == NULL || loc->fastcgi_pass.n == 0)
 		return NULL;
 	fr = calloc(1, sizeof(*fr));
 	if (fr == NULL)
 		return NULL;
-	pthread_mutex_init(&fr->lock, NULL);
+	fr->loop = fl;
 	fr->refs = 1;
 	fr->hooks = *hooks;
 	fr->content_length = content_length;
@@ -284,19 +245,11 @@ fwd_param(struct fwd_req *fr, const char *name, size_t nlen,
 void
 fwd_start(struct fwd_req *fr, unsigned rr)
 {
-	pthread_mutex_lock(&fr->lock);
 	fr->next_backend = rr % fr->nbackends;
 	fr->state = FR_STARTED;
 	if (fr->content_length == 0)
-		fr->in_end = 1;		/* no body: one kick is enough */
-	pthread_mutex_unlock(&fr->lock);
-	/* the thread is idle: start here, without waking it; never wait */
-	if (pthread_mutex_trylock(&fwd.run) == 0) {
-		fwd_connect(fr);
-		pthread_mutex_unlock(&fwd.run);
-		return;
-	}
-	fwd_kick(fr);
+		fr->in_end = 1;
+	fwd_connect(fr);
 }
 
 int
@@ -305,18 +258,26 @@ fwd_started(struct fwd_req *fr)
 	return fr->state != FR_NEW;
 }
 
-size_t
-fwd_body(struct fwd_req *fr, const char *data, size_t len)
+/* Moves the body collected so far towards the backend. Returns 1 when it
+ * made room in fr->in. */
+static int
+fwd_push(struct fwd_req *fr)
 {
-	size_t n, room;
+	size_t before = fr->in_len;
 
-	pthread_mutex_lock(&fr->lock);
-	if (fr->state == FR_FAILED) {	/* drop the rest */
-		pthread_mutex_unlock(&fr->lock);
-		return len;
-	}
-	room = fr->in_max > fr->in_len ? fr->in_max - fr->in_len : 0;
-	n = len < room ? len : room;
+	if (fr->conn == NULL || fr->conn->connecting)
+		return 0;
+	fwd_flush(fr->conn);
+	return fr->state != FR_FAILED && fr->in_len < before;
+}
+
+/* Appends up to len body bytes to fr->in; returns how many. */
+static size_t
+fwd_body_copy(struct fwd_req *fr, const char *data, size_t len)
+{
+	size_t room = fr->in_max > fr->in_len ? fr->in_max - fr->in_len : 0;
+	size_t n = len < room ? len : room;
+
 	if (fr->in_len + n > fr->in_cap) {
 		size_t cap = fr->in_cap ? fr->in_cap : 16384;
 		unsigned char *p;
@@ -324,35 +285,53 @@ fwd_body(struct fwd_req *fr, const char *data, size_t len)
 		while (cap < fr->in_len + n)
 			cap *= 2;
 		if ((p = realloc(fr->in, cap)) == NULL) {
-			pthread_mutex_unlock(&fr->lock);
-			return 0;
+			log_err("fastcgi: request body: out of memory");
+			if (fr->conn != NULL)
+				fwd_finish(fr->conn, 0);
+			fwd_set_failed(fr, 502);
+			return len;
 		}
 		fr->in = p;
 		fr->in_cap = cap;
 	}
 	memcpy(fr->in + fr->in_len, data, n);
 	fr->in_len += n;
-	if (n < len && fr->content_length < 0)
-		n = len;	/* over max_body: the caller answers 413 */
-	else if (n < len)
-		fwd_wait(fr);
-	pthread_mutex_unlock(&fr->lock);
-	if (n > 0 && fr->state != FR_NEW)
-		fwd_kick(fr);
 	return n;
+}
+
+size_t
+fwd_body(struct fwd_req *fr, const char *data, size_t len)
+{
+	size_t done = 0;
+
+	for (;;) {
+		if (fr->state == FR_FAILED)
+			return len;	/* drop the rest */
+		done += fwd_body_copy(fr, data + done, len - done);
+		if (done == len)
+			break;
+		if (fr->content_length < 0)
+			return len;	/* over max_body: the caller answers 413 */
+		if (!fwd_push(fr)) {
+			if (fr->state == FR_FAILED)
+				return len;
+			fwd_wait(fr);	/* until the backend takes more */
+			return done;
+		}
+	}
+	if (fr->state != FR_NEW)
+		fwd_push(fr);
+	return len;
 }
 
 void
 fwd_body_end(struct fwd_req *fr)
 {
-	int was;
+	int was = fr->in_end;
 
-	pthread_mutex_lock(&fr->lock);
-	was = fr->in_end;
 	fr->in_end = 1;
-	pthread_mutex_unlock(&fr->lock);
 	if (!was && fr->state != FR_NEW)
-		fwd_kick(fr);
+		fwd_push(fr);
 }
 
 size_t
@@ -365,48 +344,34 @@ int
 fwd_headers(struct fwd_req *fr, unsigned *status, const char **hdr,
     size_t *hlen)
 {
-	int rc;
-
-	pthread_mutex_lock(&fr->lock);
 	if (fr->state == FR_FAILED) {
 		*status = fr->error_status;
-		rc = -1;
-	} else if (fr->state == FR_HEADERS) {
+		return -1;
+	}
+	if (fr->state == FR_HEADERS) {
 		*hdr = fr->hdr;
 		*hlen = fr->hlen;
-		rc = 1;
-	} else {
-		fwd_wait(fr);
-		rc = 0;
+		return 1;
 	}
-	pthread_mutex_unlock(&fr->lock);
-	return rc;
+	fwd_wait(fr);
+	return 0;
 }
 
 int
 fwd_whole_body(struct fwd_req *fr, const char **data, size_t *len)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&fr->lock);
-	if (fr->out_end && !fr->out_err) {
-		*data = (const char *)fr->out + fr->out_off;
-		*len = fr->out_len - fr->out_off;
-		rc = 1;
-	}
-	pthread_mutex_unlock(&fr->lock);
-	return rc;
+	if (!fr->out_end || fr->out_err)
+		return 0;
+	*data = (const char *)fr->out + fr->out_off;
+	*len = fr->out_len - fr->out_off;
+	return 1;
 }
 
 long
 fwd_read(struct fwd_req *fr, char *buf, size_t max)
 {
-	size_t n;
-	int kick = 0;
-	long rc;
+	size_t n = fr->out_len - fr->out_off;
 
-	pthread_mutex_lock(&fr->lock);
-	n = fr->out_len - fr->out_off;
 	if (n > 0) {
 		if (n > max)
 			n = max;
@@ -415,22 +380,21 @@ fwd_read(struct fwd_req *fr, char *buf, size_t max)
 		if (fr->out_off == fr->out_len)
 			fr->out_off = fr->out_len = 0;
 		if (fr->paused && fr->out_len - fr->out_off < FWD_OUT_MAX / 2) {
+			/* read again: epoll says so while bytes wait */
 			fr->paused = 0;
-			kick = 1;
+			if (fr->conn != NULL) {
+				fr->conn->reading = 1;
+				fwd_epoll(fr->conn, 0);
+			}
 		}
-		rc = (long)n;
-	} else if (fr->out_err) {
-		rc = -2;
-	} else if (fr->out_end) {
-		rc = -1;
-	} else {
-		fwd_wait(fr);
-		rc = 0;
+		return (long)n;
 	}
-	pthread_mutex_unlock(&fr->lock);
-	if (kick)
-		fwd_kick(fr);
-	return rc;
+	if (fr->out_err)
+		return -2;
+	if (fr->out_end)
+		return -1;
+	fwd_wait(fr);
+	return 0;
 }
 
 void
@@ -438,49 +402,36 @@ fwd_release(struct fwd_req *fr)
 {
 	if (fr == NULL)
 		return;
-	int kick;
-
-	pthread_mutex_lock(&fr->lock);
 	fr->gone = 1;
 	fr->waiting = 0;
-	/* a finished request needs nothing more from the thread */
-	kick = fr->state != FR_NEW && (fr->conn != NULL ||
-	    (!fr->out_end && !fr->out_err));
-	pthread_mutex_unlock(&fr->lock);
-	if (kick)
-		fwd_kick(fr);
+	/* a request still under way loses its connection */
+	if (fr->conn != NULL)
+		fwd_finish(fr->conn, 0);
 	fwd_unref(fr);
 }
 
 void
 fwd_cancel(struct fwd_req *fr)
 {
-	pthread_mutex_lock(&fr->lock);
-	if (fr->state != FR_HEADERS) {
-		fr->state = FR_FAILED;
-		fr->error_status = 502;
-	}
-	fr->out_err = 1;
-	fwd_wake(fr);
-	pthread_mutex_unlock(&fr->lock);
+	fwd_set_failed(fr, 502);
 }
 
-/* --- the thread --- */
+/* --- backend connections --- */
 
 static struct fwd_backend *
-fwd_backend(const char *addr)
+fwd_backend(struct fwd_loop *fl, const char *addr)
 {
 	struct fwd_backend *be;
 
-	for (be = fwd.backends; be != NULL; be = be->next)
+	for (be = fl->backends; be != NULL; be = be->next)
 		if (strcmp(be->addr, addr) == 0)
 			return be;
 	be = calloc(1, sizeof(*be));
 	if (be == NULL)
 		return NULL;
 	snprintf(be->addr, sizeof(be->addr), "%s", addr);
-	be->next = fwd.backends;
-	fwd.backends = be;
+	be->next = fl->backends;
+	fl->backends = be;
 	return be;
 }
 
@@ -496,8 +447,9 @@ fwd_epoll(struct fwd_conn *cn, int add)
 		return;		/* no system call for nothing */
 	memset(&ev, 0, sizeof(ev));
 	ev.events = mask;
-	ev.data.ptr = cn;
-	epoll_ctl(fwd.epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, cn->fd, &ev);
+	ev.data.ptr = &cn->ev;
+	epoll_ctl(cn->loop->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, cn->fd,
+	    &ev);
 	cn->evmask = mask;
 }
 
@@ -528,18 +480,20 @@ fwd_list_add(struct fwd_conn **head, struct fwd_conn *cn)
 static void
 fwd_conn_bury(struct fwd_conn *cn)
 {
-	epoll_ctl(fwd.epfd, EPOLL_CTL_DEL, cn->fd, NULL);
+	struct fwd_loop *fl = cn->loop;
+
+	epoll_ctl(fl->epfd, EPOLL_CTL_DEL, cn->fd, NULL);
 	close(cn->fd);
 	cn->dead = 1;
-	cn->next = fwd.grave;
-	fwd.grave = cn;
+	cn->next = fl->grave;
+	fl->grave = cn;
 }
 
 static void
 fwd_conn_close(struct fwd_conn *cn)
 {
 	if (cn->fr != NULL)
-		fwd_list_remove(&fwd.active, cn);
+		fwd_list_remove(&cn->loop->active, cn);
 	fwd_conn_bury(cn);
 }
 
@@ -551,13 +505,12 @@ fwd_detach(struct fwd_conn *cn, int reuse)
 	struct fwd_req *fr = cn->fr;
 	struct fwd_backend *be = cn->be;
 
-	pthread_mutex_lock(&fr->lock);
 	fr->conn = NULL;
-	pthread_mutex_unlock(&fr->lock);
 	if (reuse && fr->keep_conn && be != NULL &&
-	    be->nidle < fr->keepalive &&
+	    be->nidle < (fr->keepalive + cn->loop->nloops - 1) /
+	    cn->loop->nloops &&
 	    cn->woff == cn->wlen && fcgi_parser_idle(&cn->p)) {
-		fwd_list_remove(&fwd.active, cn);
+		fwd_list_remove(&cn->loop->active, cn);
 		cn->fr = NULL;
 		cn->reading = cn->writing = 0;
 		cn->wlen = cn->woff = 0;
@@ -586,15 +539,11 @@ static void
 fwd_fail(struct fwd_conn *cn, unsigned status, const char *why)
 {
 	struct fwd_req *fr = cn->fr;
-	int retry;
 
-	pthread_mutex_lock(&fr->lock);
 	/* A reused connection that died before any answer: once more on a
 	 * fresh one, when the body is still all here. */
-	retry = cn->reused && !cn->got_bytes && !fr->in_any && !fr->retried &&
-	    !fr->gone && status == 502;
-	pthread_mutex_unlock(&fr->lock);
-	if (retry) {
+	if (cn->reused && !cn->got_bytes && !fr->in_any && !fr->retried &&
+	    !fr->gone && status == 502) {
 		fr->retried = 1;
 		fwd_detach(cn, 0);	/* its reference goes on */
 		fr->tries = 0;
@@ -603,14 +552,7 @@ fwd_fail(struct fwd_conn *cn, unsigned status, const char *why)
 		return;
 	}
 	log_err("fastcgi %s: %s", cn->be ? cn->be->addr : "?", why);
-	pthread_mutex_lock(&fr->lock);
-	if (fr->state != FR_HEADERS) {
-		fr->state = FR_FAILED;
-		fr->error_status = status;
-	}
-	fr->out_err = 1;
-	fwd_wake(fr);
-	pthread_mutex_unlock(&fr->lock);
+	fwd_set_failed(fr, status);
 	fwd_finish(cn, 0);
 }
 
@@ -645,7 +587,6 @@ fwd_take_body(struct fwd_conn *cn)
 	struct fwd_req *fr = cn->fr;
 	int moved = 0;
 
-	pthread_mutex_lock(&fr->lock);
 	if (fr->in_len > 0 && cn->wlen - cn->woff < FWD_IN_MAX &&
 	    fwd_wreserve(cn, fcgi_stream_size(fr->in_len)) == 0) {
 		cn->wlen += fcgi_stream_encode(cn->w + cn->wlen,
@@ -663,7 +604,6 @@ fwd_take_body(struct fwd_conn *cn)
 		cn->stdin_done = 1;
 		moved = 1;
 	}
-	pthread_mutex_unlock(&fr->lock);
 	return moved;
 }
 
@@ -750,15 +690,19 @@ fwd_pool_take(struct fwd_backend *be)
 	return cn;
 }
 
+static void fwd_conn_event(struct webd_ev *ev, unsigned events);
+
 /* Connects to the next backend in turn (or takes a pooled connection);
  * tries each backend once before giving up with 502. */
 static void
 fwd_connect(struct fwd_req *fr)
 {
+	struct fwd_loop *fl = fr->loop;
+
 	while (fr->tries < fr->nbackends) {
 		const char *addr = fr->backends[(fr->next_backend + fr->tries) %
 		    fr->nbackends];
-		struct fwd_backend *be = fwd_backend(addr);
+		struct fwd_backend *be = fwd_backend(fl, addr);
 		struct sockaddr_storage ss;
 		struct fwd_conn *cn;
 		socklen_t len;
@@ -771,9 +715,9 @@ fwd_connect(struct fwd_req *fr)
 		cn = fr->retried ? NULL : fwd_pool_take(be);
 		if (cn != NULL) {
 			cn->fr = fr;
-			fwd_ref(fr);
+			fr->refs++;
 			fr->conn = cn;
-			fwd_list_add(&fwd.active, cn);
+			fwd_list_add(&fl->active, cn);
 			fwd_send_head(cn);
 			return;
 		}
@@ -799,24 +743,21 @@ fwd_connect(struct fwd_req *fr)
 			close(fd);
 			break;
 		}
+		cn->ev.fn = fwd_conn_event;
+		cn->loop = fl;
 		cn->fd = fd;
 		cn->be = be;
 		cn->fr = fr;
-		fwd_ref(fr);
+		fr->refs++;
 		fr->conn = cn;
 		cn->connecting = 1;
 		cn->writing = 1;
 		cn->deadline = fwd_now_ms() + fr->connect_timeout;
-		fwd_list_add(&fwd.active, cn);
+		fwd_list_add(&fl->active, cn);
 		fwd_epoll(cn, 1);
 		return;
 	}
-	pthread_mutex_lock(&fr->lock);
-	fr->state = FR_FAILED;
-	fr->error_status = 502;
-	fr->out_err = 1;
-	fwd_wake(fr);
-	pthread_mutex_unlock(&fr->lock);
+	fwd_set_failed(fr, 502);
 }
 
 /* Collects STDERR into lines for the log. */
@@ -844,7 +785,7 @@ fwd_stderr(struct fwd_conn *cn, const unsigned char *d, size_t n)
 	}
 }
 
-/* STDOUT bytes: the header first, then the body. With fr->lock held.
+/* STDOUT bytes: the header first, then the body.
  * Returns 0, or -1 when the header is too long. */
 static int
 fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
@@ -912,7 +853,8 @@ fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 static void
 fwd_readable(struct fwd_conn *cn)
 {
-	static unsigned char buf[FWD_READ_CHUNK];
+	unsigned char *buf = cn->loop->buf;
+	size_t bufsize = sizeof(cn->loop->buf) - (FWD_OUT_MAX / 2);
 	struct fwd_req *fr = cn->fr;
 	struct fcgi_event ev;
 	ssize_t n;
@@ -922,22 +864,19 @@ fwd_readable(struct fwd_conn *cn)
 		size_t off = 0;
 		int done = 0, wake = 0;
 
-		pthread_mutex_lock(&fr->lock);
 		if (fr->out_len - fr->out_off >= FWD_OUT_MAX) {
 			fr->paused = 1;
-			pthread_mutex_unlock(&fr->lock);
 			cn->reading = 0;
 			cn->deadline = fwd_now_ms() + fr->read_timeout;
 			fwd_epoll(cn, 0);
 			return;
 		}
-		pthread_mutex_unlock(&fr->lock);
 		if (drained)
 			return;	/* epoll says when there is more */
-		n = recv(cn->fd, buf, sizeof(buf) - (FWD_OUT_MAX / 2), 0);
+		n = recv(cn->fd, buf, bufsize, 0);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		drained = (size_t)n < sizeof(buf) - (FWD_OUT_MAX / 2);
+		drained = (size_t)n < bufsize;
 		if (n <= 0) {
 			fwd_fail(cn, 502, n == 0 ? "closed before the end of "
 			    "the response" : strerror(errno));
@@ -960,17 +899,12 @@ fwd_readable(struct fwd_conn *cn)
 			if (ev.request_id != 1 && ev.request_id != 0)
 				continue;
 			if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
-				int bad;
-
 				/* the HTTP side is woken once, after the
 				 * whole read is parsed: an END_REQUEST in
 				 * the same read lets it answer in one
 				 * buffer instead of streaming */
-				pthread_mutex_lock(&fr->lock);
-				bad = fwd_stdout(fr, ev.data, ev.len);
-				pthread_mutex_unlock(&fr->lock);
 				wake = 1;
-				if (bad) {
+				if (fwd_stdout(fr, ev.data, ev.len) == -1) {
 					fwd_fail(cn, 502, "response header "
 					    "too long");
 					return;
@@ -984,11 +918,8 @@ fwd_readable(struct fwd_conn *cn)
 				break;
 			}
 		}
-		if (!done && wake) {
-			pthread_mutex_lock(&fr->lock);
+		if (!done && wake)
 			fwd_wake(fr);
-			pthread_mutex_unlock(&fr->lock);
-		}
 		if (done) {
 			unsigned ps = ev.protocol_status;
 
@@ -1000,15 +931,12 @@ fwd_readable(struct fwd_conn *cn)
 				fwd_fail(cn, 502, "request refused");
 				return;
 			}
-			pthread_mutex_lock(&fr->lock);
 			if (fr->state != FR_HEADERS) {
-				pthread_mutex_unlock(&fr->lock);
 				fwd_fail(cn, 502, "no response header");
 				return;
 			}
 			fr->out_end = 1;
 			fwd_wake(fr);
-			pthread_mutex_unlock(&fr->lock);
 			fwd_finish(cn, off == (size_t)n && cn->stdin_done);
 			return;
 		}
@@ -1016,8 +944,10 @@ fwd_readable(struct fwd_conn *cn)
 }
 
 static void
-fwd_event(struct fwd_conn *cn, unsigned events)
+fwd_conn_event(struct webd_ev *ev, unsigned events)
 {
+	struct fwd_conn *cn = (struct fwd_conn *)ev;
+
 	if (cn->dead)
 		return;
 	if (cn->fr == NULL) {	/* idle in the pool: the backend closed */
@@ -1047,123 +977,80 @@ fwd_event(struct fwd_conn *cn, unsigned events)
 	if (events & EPOLLOUT)
 		if (fwd_flush(cn) == -1)
 			return;
+	if (cn->dead || cn->fr == NULL)
+		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		fwd_readable(cn);
 }
 
-/* A request the HTTP side touched: start, more body, more room, gone. */
-static void
-fwd_kicked(struct fwd_req *fr)
+long long
+fwd_loop_tick(struct fwd_loop *fl)
 {
-	struct fwd_conn *cn;
-	int gone, start, paused;
-
-	pthread_mutex_lock(&fr->lock);
-	fr->kicked = 0;
-	gone = fr->gone;
-	cn = fr->conn;
-	start = cn == NULL && fr->state == FR_STARTED && fr->tries == 0;
-	paused = fr->paused;
-	pthread_mutex_unlock(&fr->lock);
-	if (gone) {
-		if (cn != NULL)
-			fwd_finish(cn, 0);
-	} else if (start) {
-		fwd_connect(fr);
-	} else if (cn != NULL && !cn->connecting) {
-		if (fwd_flush(cn) == 0 && !paused && !cn->reading) {
-			cn->reading = 1;
-			fwd_epoll(cn, 0);
-			fwd_readable(cn);
-		}
-	}
-	fwd_unref(fr);
-}
-
-static void
-fwd_timeouts(void)
-{
-	long long now = fwd_now_ms();
-	struct fwd_conn *cn, *next;
+	long long now = fwd_now_ms(), next = -1;
+	struct fwd_conn *cn, *nx;
 	struct fwd_backend *be;
 
-	for (cn = fwd.active; cn != NULL; cn = next) {
-		next = cn->next;
-		if (cn->deadline == 0 || now < cn->deadline ||
+	for (cn = fl->active; cn != NULL; cn = nx) {
+		nx = cn->next;
+		if (cn->deadline == 0 ||
 		    (!cn->reading && !cn->connecting && !cn->writing))
 			continue;
-		log_debug("fastcgi timeout: in %zu/%d w %zu stdin_done %d "
-		    "reading %d writing %d waiting %d state %d",
-		    cn->fr->in_len, cn->fr->in_end, cn->wlen - cn->woff,
-		    cn->stdin_done, cn->reading, cn->writing,
-		    cn->fr->waiting, cn->fr->state);
+		if (now < cn->deadline) {
+			if (next == -1 || cn->deadline - now < next)
+				next = cn->deadline - now;
+			continue;
+		}
 		fwd_fail(cn, 504, cn->connecting ? "connect timed out" :
 		    "timed out");
-		next = fwd.active;	/* the list changed */
+		nx = fl->active;	/* the list changed */
 	}
-	for (be = fwd.backends; be != NULL; be = be->next) {
-		for (cn = be->idle; cn != NULL; cn = next) {
-			next = cn->next;
-			if (now < cn->deadline)
+	for (be = fl->backends; be != NULL; be = be->next) {
+		for (cn = be->idle; cn != NULL; cn = nx) {
+			nx = cn->next;
+			if (now < cn->deadline) {
+				if (next == -1 || cn->deadline - now < next)
+					next = cn->deadline - now;
 				continue;
+			}
 			fwd_list_remove(&be->idle, cn);
 			be->nidle--;
 			fwd_conn_bury(cn);
 		}
 	}
+	while (fl->grave != NULL) {
+		cn = fl->grave;
+		fl->grave = cn->next;
+		free(cn->w);
+		free(cn);
+	}
+	return next;
 }
 
-static void
-fwd_take_kicks(void)
+void
+fwd_loop_free(struct fwd_loop *fl)
 {
-	struct fwd_req *list, *fr;
-	uint64_t v;
+	struct fwd_backend *be;
 
-	if (read(fwd.evfd, &v, sizeof(v)) < 0) {
-		/* nothing pending */
-	}
-	pthread_mutex_lock(&fwd.lock);
-	list = fwd.kicks;
-	fwd.kicks = NULL;
-	pthread_mutex_unlock(&fwd.lock);
-	while ((fr = list) != NULL) {
-		list = fr->kick_next;
-		fwd_kicked(fr);
-	}
-}
+	if (fl == NULL)
+		return;
+	while (fl->active != NULL)
+		fwd_finish(fl->active, 0);
+	while ((be = fl->backends) != NULL) {
+		while (be->idle != NULL) {
+			struct fwd_conn *cn = be->idle;
 
-static void *
-fwd_main(void *arg)
-{
-	struct epoll_event evs[64];
-
-	for (;;) {
-		int i, kicked = 0, n = epoll_wait(fwd.epfd, evs, 64, 100);
-
-		/* fwd.run is taken per event, so that HTTP threads often
-		 * find it free; a connection they close meanwhile is only
-		 * marked dead, and freed below, after this batch */
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL) {
-				kicked = 1;
-				continue;
-			}
-			pthread_mutex_lock(&fwd.run);
-			fwd_event(evs[i].data.ptr, evs[i].events);
-			pthread_mutex_unlock(&fwd.run);
+			fwd_list_remove(&be->idle, cn);
+			fwd_conn_bury(cn);
 		}
-		pthread_mutex_lock(&fwd.run);
-		if (kicked)
-			fwd_take_kicks();
-		fwd_timeouts();
-		while (fwd.grave != NULL) {
-			struct fwd_conn *cn = fwd.grave;
-
-			fwd.grave = cn->next;
-			free(cn->w);
-			free(cn);
-		}
-		pthread_mutex_unlock(&fwd.run);
+		fl->backends = be->next;
+		free(be);
 	}
-	return NULL;
+	while (fl->grave != NULL) {
+		struct fwd_conn *cn = fl->grave;
+
+		fl->grave = cn->next;
+		free(cn->w);
+		free(cn);
+	}
+	free(fl);
 }

@@ -1,6 +1,13 @@
-/* http.c - the HTTP side on libmicrohttpd: daemons, connection limits and
- * deadlines, routing, static files. The only file of webd that includes
- * <microhttpd.h>. */
+/* http.c - the HTTP side on libmicrohttpd: loop threads, connection limits
+ * and deadlines, routing, static files. The only file of webd that
+ * includes <microhttpd.h>.
+ *
+ * Each loop thread runs one epoll set holding its libmicrohttpd daemons'
+ * epoll fds (a daemon per listening socket, in external-loop mode, all
+ * threads accepting on the same sockets), its FastCGI backend connections
+ * (fwd.c) and an eventfd for the main thread's requests. A forwarded
+ * request is parsed, sent to the backend, answered and written back by
+ * the same thread, as in nginx's workers. */
 #include "webd.h"
 
 #include <arpa/inet.h>
@@ -14,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +37,7 @@
 struct conn {
 	struct server *srv;
 	int fd;
+	int counted;		/* in the per-address count */
 	long long deadline;	/* monotonic ms; 0: none (atomic) */
 	int idle;		/* between two requests (atomic) */
 	char addr[INET6_ADDRSTRLEN];
@@ -52,8 +62,41 @@ struct req {
 	struct fwd_req *fr;	/* forwarded to FastCGI */
 	int body_ended;
 	struct MHD_Connection *mc;
-	struct server *srv;
-	struct req *fprev, *fnext;	/* the server's forwarded requests */
+	struct loop *loop;	/* the thread that forwards it */
+	struct req *fprev, *fnext;	/* the loop's forwarded requests */
+};
+
+/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set. */
+struct loop_mhd {
+	struct webd_ev ev;	/* first: epoll's data.ptr */
+	struct loop *loop;
+	struct MHD_Daemon *d;
+};
+
+enum { LOOP_QUIESCE = 1, LOOP_STOP = 2 };
+
+/* A loop thread. */
+struct loop {
+	struct webd_ev ev;	/* the eventfd: requests from the main thread */
+	pthread_t thread;
+	int started;
+	int epfd, evfd;
+	struct loop_mhd *mhd;
+	size_t nmhd;
+	struct fwd_loop *fwd;
+	struct req *fwds;	/* forwarded requests in flight */
+	int run_mhd;		/* a daemon has work: MHD_run() it */
+	int cmd;		/* LOOP_* (atomic) */
+	int quiesced;
+};
+
+#define HTTP_IP_BUCKETS 1024
+
+/* Connections from one address, for max_connections_per_ip. */
+struct ipcount {
+	struct ipcount *next;
+	unsigned n;
+	char addr[INET6_ADDRSTRLEN];
 };
 
 struct server {
@@ -62,17 +105,19 @@ struct server {
 	struct cache *cache;
 	int rootfd;
 	char rootpath[PATH_MAX];
-	struct MHD_Daemon **d;
-	size_t nd;
-	pthread_mutex_t lock;	/* conns */
+	struct loop *loops;
+	size_t nloops;
+	pthread_mutex_t lock;	/* conns, ips */
 	struct conn *conns;
+	struct ipcount *ips[HTTP_IP_BUCKETS];
 	unsigned nconns;	/* atomic */
 	int draining;		/* atomic */
 	int close_idle;		/* atomic */
-	int quiesced;
-	struct req *fwds;	/* forwarded requests in flight (lock) */
 	unsigned rr;		/* round robin over backends (atomic) */
 };
+
+/* The loop of the calling thread (MHD's callbacks run on it). */
+static __thread struct loop *http_loop;
 
 /* What is sent for a file. */
 struct http_file {
@@ -109,6 +154,55 @@ http_set_deadline(struct conn *cn, long long deadline)
 	__atomic_store_n(&cn->deadline, deadline, __ATOMIC_RELAXED);
 }
 
+static struct ipcount **
+http_ip_slot(struct server *s, const char *addr)
+{
+	struct ipcount **e;
+	unsigned h = 5381;
+	const char *a;
+
+	for (a = addr; *a != '\0'; a++)
+		h = h * 33 + (unsigned char)*a;
+	for (e = &s->ips[h % HTTP_IP_BUCKETS]; *e != NULL; e = &(*e)->next)
+		if (strcmp((*e)->addr, addr) == 0)
+			break;
+	return e;
+}
+
+/* Counts cn against its address, with s->lock held. Returns 1 when that
+ * puts the address over max_connections_per_ip. The threads share one
+ * count, so the cap holds for the whole server. */
+static int
+http_ip_add(struct server *s, struct conn *cn)
+{
+	struct ipcount **e = http_ip_slot(s, cn->addr);
+
+	if (*e == NULL) {
+		if ((*e = calloc(1, sizeof(**e))) == NULL)
+			return 0;
+		snprintf((*e)->addr, sizeof((*e)->addr), "%s", cn->addr);
+	}
+	(*e)->n++;
+	cn->counted = 1;
+	return s->cf->max_connections_per_ip > 0 &&
+	    (*e)->n > (unsigned long long)s->cf->max_connections_per_ip;
+}
+
+static void
+http_ip_del(struct server *s, struct conn *cn)
+{
+	struct ipcount **e, *dead;
+
+	if (!cn->counted)
+		return;
+	e = http_ip_slot(s, cn->addr);
+	if (*e != NULL && --(*e)->n == 0) {
+		dead = *e;
+		*e = dead->next;
+		free(dead);
+	}
+}
+
 static void
 http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -118,6 +212,8 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	const union MHD_ConnectionInfo *ci;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		int ip = 0, over = 0;
+
 		cn = calloc(1, sizeof(*cn));
 		if (cn == NULL)
 			return;
@@ -137,10 +233,12 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 				inet_ntop(AF_INET, &in->sin_addr, cn->addr,
 				    sizeof(cn->addr));
 				cn->port = ntohs(in->sin_port);
+				ip = 1;
 			} else if (sa->sa_family == AF_INET6) {
 				inet_ntop(AF_INET6, &in6->sin6_addr, cn->addr,
 				    sizeof(cn->addr));
 				cn->port = ntohs(in6->sin6_port);
+				ip = 1;
 			}
 		}
 		if (cn->addr[0] == '\0')
@@ -152,8 +250,16 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			s->conns->prev = cn;
 		s->conns = cn;
 		s->nconns++;
+		if (ip)
+			over = http_ip_add(s, cn);
 		pthread_mutex_unlock(&s->lock);
 		*socket_context = cn;
+		if (over && cn->fd >= 0) {
+			/* closed unanswered, as libmicrohttpd's own cap */
+			log_debug("%s: max_connections_per_ip reached",
+			    cn->addr);
+			shutdown(cn->fd, SHUT_RDWR);
+		}
 		return;
 	}
 	if (cn == NULL)
@@ -167,6 +273,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	if (cn->next != NULL)
 		cn->next->prev = cn->prev;
 	s->nconns--;
+	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
 	free(cn);
 	*socket_context = NULL;
@@ -235,14 +342,12 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		__atomic_store_n(&r->conn->idle, 1, __ATOMIC_RELAXED);
 	}
 	if (r->fr != NULL) {
-		pthread_mutex_lock(&s->lock);
 		if (r->fprev != NULL)
 			r->fprev->fnext = r->fnext;
 		else
-			s->fwds = r->fnext;
+			r->loop->fwds = r->fnext;
 		if (r->fnext != NULL)
 			r->fnext->fprev = r->fprev;
-		pthread_mutex_unlock(&s->lock);
 		fwd_release(r->fr);
 	}
 	free(r->uri);
@@ -644,13 +749,19 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 static void
 http_suspend(void *arg)
 {
-	MHD_suspend_connection(arg);
+	struct req *r = arg;
+
+	MHD_suspend_connection(r->mc);
 }
 
+/* On the loop's thread: the loop runs its daemons after this batch. */
 static void
 http_resume(void *arg)
 {
-	MHD_resume_connection(arg);
+	struct req *r = arg;
+
+	MHD_resume_connection(r->mc);
+	r->loop->run_mhd = 1;
 }
 
 static int
@@ -820,19 +931,18 @@ static enum MHD_Result
 http_fwd_begin(struct server *s, struct MHD_Connection *c, struct req *r,
     const struct webd_location *loc, const char *abs, long long clen)
 {
-	struct fwd_hooks hooks = { http_suspend, http_resume, c };
+	struct fwd_hooks hooks = { http_suspend, http_resume, r };
+	struct loop *l = http_loop;
 
-	r->fr = fwd_new(loc, clen, s->cf->max_body, &hooks);
+	r->fr = fwd_new(l->fwd, loc, clen, s->cf->max_body, &hooks);
 	if (r->fr == NULL)
 		return http_error(s, c, r, 500, 1);
 	r->mc = c;
-	r->srv = s;
-	pthread_mutex_lock(&s->lock);
-	r->fnext = s->fwds;
-	if (s->fwds != NULL)
-		s->fwds->fprev = r;
-	s->fwds = r;
-	pthread_mutex_unlock(&s->lock);
+	r->loop = l;
+	r->fnext = l->fwds;
+	if (l->fwds != NULL)
+		l->fwds->fprev = r;
+	l->fwds = r;
 	if (http_fwd_params(s, c, r, abs, clen) == -1)
 		return http_error(s, c, r, 500, 1);
 	if (clen >= 0)
@@ -1136,12 +1246,128 @@ server_check_root(const struct webd_config *cf, char *err, size_t errlen)
 	return 1;
 }
 
+/* --- loop threads --- */
+
+static void
+loop_mhd_event(struct webd_ev *ev, unsigned events)
+{
+	((struct loop_mhd *)ev)->loop->run_mhd = 1;
+}
+
+static void
+loop_run_mhd(struct loop *l)
+{
+	size_t i;
+
+	l->run_mhd = 0;
+	for (i = 0; i < l->nmhd; i++)
+		MHD_run(l->mhd[i].d);
+}
+
+/* Stops accepting: the daemons give their listening sockets back (our
+ * duplicates), so that the others' stay open. */
+static void
+loop_quiesce(struct loop *l)
+{
+	size_t i;
+
+	if (l->quiesced)
+		return;
+	l->quiesced = 1;
+	for (i = 0; i < l->nmhd; i++) {
+		MHD_socket fd = MHD_quiesce_daemon(l->mhd[i].d);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+}
+
+/* The main thread's requests (LOOP_*). */
+static void
+loop_command(struct webd_ev *ev, unsigned events)
+{
+	struct loop *l = (struct loop *)ev;
+	uint64_t v;
+
+	if (read(l->evfd, &v, sizeof(v)) < 0) {
+		/* nothing pending */
+	}
+	if (__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_QUIESCE)
+		loop_quiesce(l);
+}
+
+static void
+loop_post(struct loop *l, int cmd)
+{
+	uint64_t one = 1;
+
+	__atomic_or_fetch(&l->cmd, cmd, __ATOMIC_RELEASE);
+	if (write(l->evfd, &one, sizeof(one)) < 0) {
+		/* the counter is non-zero already */
+	}
+}
+
+/* Waits for events (up to max_ms, or the nearest deadline) and handles
+ * them: fwd's directly, libmicrohttpd's by running the daemons once for
+ * the whole batch, after the backends' answers have resumed their
+ * connections. */
+static void
+loop_once(struct loop *l, long long max_ms)
+{
+	struct epoll_event evs[64];
+	long long t = max_ms, f = fwd_loop_tick(l->fwd);
+	MHD_UNSIGNED_LONG_LONG mt;
+	size_t i;
+	int n;
+
+	if (l->run_mhd)
+		t = 0;
+	for (i = 0; i < l->nmhd && t > 0; i++)
+		if (MHD_get_timeout(l->mhd[i].d, &mt) == MHD_YES &&
+		    (long long)mt < t)
+			t = (long long)mt;
+	if (f >= 0 && f < t)
+		t = f;
+	n = epoll_wait(l->epfd, evs, 64, (int)t);
+	for (i = 0; n > 0 && i < (size_t)n; i++) {
+		struct webd_ev *ev = evs[i].data.ptr;
+
+		ev->fn(ev, evs[i].events);
+	}
+	if (n == 0)
+		l->run_mhd = 1;	/* a deadline, maybe libmicrohttpd's */
+	if (l->run_mhd)
+		loop_run_mhd(l);
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct loop *l = arg;
+	struct req *r;
+	long long until;
+
+	http_loop = l;
+	while (!(__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_STOP))
+		loop_once(l, 1000);
+	/* Requests still waiting on a backend end with 502 (or are cut),
+	 * which resumes them: libmicrohttpd must not stop with connections
+	 * suspended. */
+	loop_quiesce(l);
+	for (r = l->fwds; r != NULL; r = r->fnext)
+		fwd_cancel(r->fr);
+	until = http_now_ms() + 200;
+	while (l->fwds != NULL && http_now_ms() < until)
+		loop_once(l, 10);
+	return NULL;
+}
+
 static struct MHD_Daemon *
-server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
+server_daemon(struct server *s, int fd, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	/* MHD zeroes the whole pool after each request, so every kept-alive
 	 * connection costs its full size in memory: the header plus room
 	 * for the parsed fields and the response header. */
@@ -1149,10 +1375,7 @@ server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
 
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)cf->max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)((cf->keepalive_timeout + 999) / 1000),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
@@ -1162,6 +1385,91 @@ server_daemon(struct server *s, int fd, unsigned threads, unsigned limit)
 	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
 	    MHD_OPTION_END);
+}
+
+static int
+loop_epoll_add(struct loop *l, int fd, struct webd_ev *ev)
+{
+	struct epoll_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLIN;
+	e.data.ptr = ev;
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* A loop with a daemon on each of fds[0..nfds-1] (duplicated); its thread
+ * is started later. Returns 0, or -1 with a message in err. */
+static int
+loop_init(struct loop *l, struct server *s, const int *fds, size_t nfds,
+    unsigned nloops, unsigned limit, char *err, size_t errlen)
+{
+	size_t i;
+
+	l->ev.fn = loop_command;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->epfd == -1 || l->evfd == -1 ||
+	    loop_epoll_add(l, l->evfd, &l->ev) == -1) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	l->fwd = fwd_loop_new(l->epfd, nloops);
+	l->mhd = calloc(nfds ? nfds : 1, sizeof(*l->mhd));
+	if (l->fwd == NULL || l->mhd == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < nfds; i++) {
+		struct loop_mhd *m = &l->mhd[i];
+		const union MHD_DaemonInfo *di;
+		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+
+		if (fd == -1) {
+			snprintf(err, errlen, "dup: %s", strerror(errno));
+			return -1;
+		}
+		m->ev.fn = loop_mhd_event;
+		m->loop = l;
+		m->d = server_daemon(s, fd, limit);
+		if (m->d == NULL) {
+			close(fd);
+			snprintf(err, errlen, "libmicrohttpd did not start");
+			return -1;
+		}
+		l->nmhd++;
+		di = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD);
+		if (di == NULL || loop_epoll_add(l, di->epoll_fd, &m->ev) == -1) {
+			snprintf(err, errlen, "libmicrohttpd: no epoll fd");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Stops l's thread (if it runs) and frees what it holds. */
+static void
+loop_free(struct loop *l)
+{
+	size_t i;
+
+	if (l->started) {
+		loop_post(l, LOOP_STOP);
+		pthread_join(l->thread, NULL);
+	}
+	/* what the thread would have done: on this thread now, with no
+	 * thread left to race */
+	http_loop = l;
+	loop_quiesce(l);
+	for (i = 0; i < l->nmhd; i++)
+		MHD_stop_daemon(l->mhd[i].d);
+	http_loop = NULL;
+	fwd_loop_free(l->fwd);
+	free(l->mhd);
+	if (l->evfd >= 0)
+		close(l->evfd);
+	if (l->epfd >= 0)
+		close(l->epfd);
 }
 
 struct server *
@@ -1198,28 +1506,33 @@ server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
 	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	limit = (unsigned)(cf->max_connections / (long long)(nfds ? nfds : 1));
-	if (limit < threads)
-		limit = threads;
-	s->d = calloc(nfds ? nfds : 1, sizeof(struct MHD_Daemon *));
-	if (s->d == NULL) {
+	/* max_connections is shared by every daemon: a listening socket
+	 * has one in each thread */
+	limit = (unsigned)(cf->max_connections /
+	    (long long)((nfds ? nfds : 1) * threads));
+	if (limit < 1)
+		limit = 1;
+	s->loops = calloc(threads, sizeof(*s->loops));
+	if (s->loops == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (i = 0; i < nfds; i++) {
-		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+	for (i = 0; i < threads; i++) {
+		s->loops[i].epfd = s->loops[i].evfd = -1;
+		s->nloops++;
+		if (loop_init(&s->loops[i], s, fds, nfds, threads, limit,
+		    err, errlen) == -1)
+			goto fail;
+	}
+	for (i = 0; i < s->nloops; i++) {
+		struct loop *l = &s->loops[i];
+		int e = pthread_create(&l->thread, NULL, loop_main, l);
 
-		if (fd == -1) {
-			snprintf(err, errlen, "dup: %s", strerror(errno));
+		if (e != 0) {
+			snprintf(err, errlen, "thread: %s", strerror(e));
 			goto fail;
 		}
-		s->d[i] = server_daemon(s, fd, threads, limit);
-		if (s->d[i] == NULL) {
-			close(fd);
-			snprintf(err, errlen, "libmicrohttpd did not start");
-			goto fail;
-		}
-		s->nd++;
+		l->started = 1;
 	}
 	return s;
 fail:
@@ -1235,41 +1548,29 @@ server_quiesce(struct server *s, int close_idle)
 	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
 	if (close_idle)
 		__atomic_store_n(&s->close_idle, 1, __ATOMIC_RELAXED);
-	if (s->quiesced)
-		return;
-	s->quiesced = 1;
-	for (i = 0; i < s->nd; i++) {
-		MHD_socket fd;
-
-		if (s->d[i] == NULL)
-			continue;
-		fd = MHD_quiesce_daemon(s->d[i]);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-	}
+	for (i = 0; i < s->nloops; i++)
+		if (!(__atomic_load_n(&s->loops[i].cmd, __ATOMIC_RELAXED) &
+		    LOOP_QUIESCE))
+			loop_post(&s->loops[i], LOOP_QUIESCE);
 }
 
 void
 server_stop(struct server *s)
 {
-	struct req *r;
-	int cancelled;
+	struct ipcount *e;
 	size_t i;
 
 	if (s == NULL)
 		return;
-	server_quiesce(s, 1);
-	/* Suspended connections must be resumed before MHD stops. */
-	pthread_mutex_lock(&s->lock);
-	for (r = s->fwds; r != NULL; r = r->fnext)
-		fwd_cancel(r->fr);
-	cancelled = s->fwds != NULL;
-	pthread_mutex_unlock(&s->lock);
-	if (cancelled)
-		usleep(200000);
-	for (i = 0; i < s->nd; i++)
-		MHD_stop_daemon(s->d[i]);
-	free(s->d);
+	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < s->nloops; i++)
+		loop_free(&s->loops[i]);
+	free(s->loops);
+	for (i = 0; i < HTTP_IP_BUCKETS; i++)
+		while ((e = s->ips[i]) != NULL) {
+			s->ips[i] = e->next;
+			free(e);
+		}
 	cache_free(s->cache);
 	if (s->rootfd >= 0)
 		close(s->rootfd);

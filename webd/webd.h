@@ -226,23 +226,44 @@ void cgi_header_each(const char *hdr, size_t hlen,
  * the blank line has not come yet. */
 size_t cgi_header_end(const char *buf, size_t len);
 
-/* fwd.c - FastCGI forwarding, the client side, on its own thread */
+/* An event source in a loop thread's epoll set: data.ptr points to one,
+ * and fn handles its events. */
+struct webd_ev {
+	void (*fn)(struct webd_ev *ev, unsigned events);
+};
 
+/* fwd.c - FastCGI forwarding, the client side. Every function runs on the
+ * loop thread that owns the fwd_loop. */
+
+struct fwd_loop;
 struct fwd_req;
 
-/* How the forwarding thread pauses and wakes the HTTP side of a request:
- * suspend is called from the HTTP thread inside fwd_body(), fwd_headers()
- * and fwd_read() when they must wait; resume from the forwarding thread. */
+/* How fwd pauses and wakes the HTTP side of a request: suspend is called
+ * inside fwd_body(), fwd_headers() and fwd_read() when they must wait, as
+ * the last thing they do; resume when there is something to do. */
 struct fwd_hooks {
 	void (*suspend)(void *arg);
 	void (*resume)(void *arg);
 	void *arg;
 };
 
+/* The forwarding state of one of nloops loop threads, whose backend
+ * connections go into epfd (each with a struct webd_ev); the threads
+ * share fastcgi_keepalive. NULL when out of memory. */
+struct fwd_loop *fwd_loop_new(int epfd, unsigned nloops);
+
+/* Timeouts (504) and cleanup; call after each batch of events. Returns
+ * the milliseconds until the next deadline, or -1 for none. */
+long long fwd_loop_tick(struct fwd_loop *fl);
+
+/* Closes every backend connection and frees fl; the HTTP side has
+ * released its requests. NULL is fine. */
+void fwd_loop_free(struct fwd_loop *fl);
+
 /* A request for loc's backends. content_length -1: the body length is
  * unknown (chunked), so the body is collected (up to max_body) before
  * the backend is contacted. NULL when out of memory. */
-struct fwd_req *fwd_new(const struct webd_location *loc,
+struct fwd_req *fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
     long long content_length, long long max_body,
     const struct fwd_hooks *hooks);
 
@@ -250,8 +271,8 @@ struct fwd_req *fwd_new(const struct webd_location *loc,
 int fwd_param(struct fwd_req *fr, const char *name, size_t nlen,
     const char *value, size_t vlen);
 
-/* Hands the request to the forwarding thread; rr picks the first backend
- * (round robin). */
+/* Sends the request to a backend (a pooled connection, or a new one); rr
+ * picks the first backend (round robin). */
 void fwd_start(struct fwd_req *fr, unsigned rr);
 
 /* 1 once fwd_start() was called. */

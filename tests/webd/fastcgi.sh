@@ -56,6 +56,9 @@ cat >"$root/app/big.php" <<'EOF'
 <?php $s = str_repeat("0123456789abcdef", 65536);
 for ($i = 0; $i < 100; $i++) echo $s; // 100 MiB
 EOF
+cat >"$root/app/nap.php" <<'EOF'
+<?php usleep(300000); echo "ok\n";
+EOF
 cat >"$root/app/slow.php" <<'EOF'
 <?php sleep(4); echo "late\n";
 EOF
@@ -183,6 +186,18 @@ acc=$(curl -s "$url/app/fpm-status" | sed -n 's/^accepted conn: *//p')
 conns=$(ss -x 2>/dev/null | grep -c "$tmp/a.sock")
 check "backend connections reused (FCGI_KEEP_CONN): $conns open" [ "$conns" -ge 1 -a "$conns" -le 8 ]
 check "php-fpm status through webd ($acc accepted)" [ -n "$acc" ]
+# fastcgi_keepalive counts for the whole server, not per thread: after 3
+# requests at once, at most 2 connections stay (php-fpm's 3 children would
+# all be bound to kept connections otherwise)
+naps=
+for _ in 1 2 3; do
+	curl -s -m 5 -o /dev/null "$url/app/nap.php" &
+	naps="$naps $!"
+done
+wait $naps
+sleep 0.3
+conns=$(ss -x 2>/dev/null | grep -c "$tmp/a.sock")
+check "after 3 requests at once, fastcgi_keepalive = 2 connections kept ($conns)" [ "$conns" -le 2 ]
 
 # round robin over two backends, failover past a dead one
 # /rr/ maps to root/rr/: give it the script

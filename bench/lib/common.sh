@@ -1,0 +1,153 @@
+# bench/lib/common.sh - what the webd benchmarks share (sourced, POSIX sh;
+# bench/run.sh runs bench/*.sh, not this folder): a temporary folder
+# removed at exit after the servers started are stopped by PID, free
+# ports, webd and nginx started on the configurations written in it,
+# bounded waits, interleaved wrk rounds, medians and the benchmark's
+# section of the results file.
+# The script's argument: [O] (build folder, default build). Env: BIN
+# (O/bin), ROUNDS (3), DURATION (10s), RESULTS (the file to update,
+# bench/RESULTS.md).
+set -u
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+O=${1:-build}
+BIN=${BIN:-$(cd "$O" && pwd)/bin}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+pids=""
+
+# bench_init NAME: makes $tmp (/tmp/NAME.XXXXXX); at exit the PIDs in
+# $pids are stopped and $tmp is removed.
+bench_init() {
+	tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+	trap bench_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+bench_cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	rm -rf "$tmp"
+}
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# nginx_conf: writes $tmp/nginx/nginx.conf, stdin being the rest of its
+# http block (auto worker processes, no access log).
+nginx_conf() {
+	mkdir -p "$tmp/nginx"
+	{
+		[ "$(id -u)" = 0 ] && echo "user root;"
+		echo "worker_processes auto;"
+		echo "events { worker_connections 4096; }"
+		echo "http {"
+		printf '\taccess_log off;\n'
+		cat
+		echo "}"
+	} >"$tmp/nginx/nginx.conf"
+}
+
+# start_webd: foobar-webd on $tmp/webd.conf, its PID in $wpid.
+start_webd() {
+	"$BIN/foobar-webd" -c "$tmp/webd.conf" 2>"$tmp/webd.log" &
+	wpid=$!
+	pids="$pids $wpid"
+}
+
+# start_nginx: nginx on $tmp/nginx/nginx.conf, its PID in $npid.
+start_nginx() {
+	"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
+	    -g "daemon off; pid $tmp/nginx/pid; error_log stderr;" \
+	    2>"$tmp/nginx.log" &
+	npid=$!
+	pids="$pids $npid"
+}
+
+# wait_urls N URL...: until every URL answers 2xx, N tries 0.1 s apart.
+wait_urls() {
+	_n=$1
+	shift
+	for _ in $(seq "$_n"); do
+		_up=1
+		for _u; do
+			curl -sf -o /dev/null "$_u" || { _up=0; break; }
+		done
+		[ $_up = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# run SERVER PORT PATH WIDTH: wrk on http://127.0.0.1:PORT/PATH; appends
+# "server path req/s p99_ms" to $tmp/results and prints it (PATH in a
+# column WIDTH wide).
+run() {
+	wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$2/$3" \
+	    >"$tmp/wrk.out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
+	p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v);
+	    sub(/^[0-9.]+/, "", u); if (u == "us") v /= 1000;
+	    else if (u == "s") v *= 1000; print v }' "$tmp/wrk.out")
+	errs=$(awk '/Non-2xx|Socket errors/' "$tmp/wrk.out" | tr '\n' ' ')
+	echo "$1 $3 ${rps:-0} ${p99:-0}" >>"$tmp/results"
+	printf "%-6s %-${4}s %10s req/s  p99 %s ms %s\n" "$1" "$3" \
+	    "$rps" "$p99" "$errs"
+}
+
+# run_rounds WIDTH PATH...: for each PATH, ROUNDS rounds of nginx
+# ($nport) and webd ($wport), nginx first in odd rounds.
+run_rounds() {
+	_width=$1
+	shift
+	for _path; do
+		_r=1
+		while [ $_r -le "$ROUNDS" ]; do
+			if [ $((_r % 2)) = 1 ]; then
+				run nginx "$nport" "$_path" "$_width"
+				run webd "$wport" "$_path" "$_width"
+			else
+				run webd "$wport" "$_path" "$_width"
+				run nginx "$nport" "$_path" "$_width"
+			fi
+			_r=$((_r + 1))
+		done
+	done
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# m SERVER PATH COLUMN: the median of a column of $tmp/results.
+m() { awk -v s="$1" -v f="$2" -v c="$3" '$1 == s && $2 == f { print $c }' \
+    "$tmp/results" | median; }
+
+# write_results NAME: replaces the section NAME of the results file with
+# stdin (a Python format string over date, cpus, cpu, kernel, nginx,
+# rounds and duration) followed by $tmp/table.
+write_results() {
+	cat >"$tmp/intro"
+	results=${RESULTS:-$SRCDIR/bench/RESULTS.md}
+	[ -f "$results" ] || printf '# Benchmark results\n' >"$results"
+	python3 - "$results" "$1" "$tmp/intro" "$tmp/table" "$ROUNDS" \
+	    "$DURATION" <<'PY'
+import datetime, os, platform, re, sys
+path, name, intro, table, rounds, duration = sys.argv[1:7]
+cpu = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+head = open(intro).read().format(
+    date=f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M}",
+    cpus=os.cpu_count(), cpu=cpu, kernel=platform.release(),
+    nginx=os.popen("nginx -v 2>&1").read().strip(),
+    rounds=rounds, duration=duration)
+begin, end = f"<!-- {name} begin -->", f"<!-- {name} end -->"
+section = f"{begin}\n{head}\n{open(table).read()}\n{end}\n"
+text = open(path).read()
+pat = re.compile(re.escape(begin) + ".*?" + re.escape(end) + "\n?", re.S)
+text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+PY
+	echo "written to $results"
+}

@@ -37,7 +37,6 @@ cgi_head_line(const char *line, size_t len, struct appd_cgi_head *h,
     const char **err)
 {
 	size_t nlen = 0, v;
-	char num[4];
 
 	while (nlen < len && cgi_token_char((unsigned char)line[nlen]))
 		nlen++;
@@ -56,9 +55,8 @@ cgi_head_line(const char *line, size_t len, struct appd_cgi_head *h,
 			*err = "bad Status header in CGI output";
 			return -1;
 		}
-		memcpy(num, line + v, 3);
-		num[3] = '\0';
-		h->status = atoi(num);
+		h->status = (line[v] - '0') * 100 + (line[v + 1] - '0') * 10 +
+		    (line[v + 2] - '0');
 		return 0;
 	}
 	if (nlen == 12 && strncasecmp(line, "Content-Type", 12) == 0)

@@ -50,6 +50,7 @@ struct foobar_req {
 	const char *method, *query;
 	char *path;
 	long long content_length;
+	int bad_length;		/* CONTENT_LENGTH is not a number: 400 */
 	int stdin_done;
 	int aborted;
 	const unsigned char *pend;	/* STDIN data not yet returned */
@@ -279,11 +280,34 @@ req_route_path(struct foobar_req *r)
 	return out;
 }
 
+/* CONTENT_LENGTH into *out: -1 when absent or empty (nginx sends it
+ * empty without a body). Returns 0, or -1 when it is not digits only or
+ * overflows. */
+static int
+req_parse_length(const char *s, long long *out)
+{
+	char *end;
+
+	*out = -1;
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (*end == '\0' && errno != ERANGE)
+		return 0;
+	*out = -1;
+	return -1;
+}
+
+/* Returns -1 when the request cannot be read (the connection closes);
+ * a bad CONTENT_LENGTH only sets r->bad_length. */
 static int
 req_init(struct foobar_req *r, struct conn *c)
 {
 	struct req_build b = { r, 0 };
-	const char *err, *cl;
+	const char *err;
 
 	memset(r, 0, sizeof(*r));
 	r->c = c;
@@ -296,8 +320,8 @@ req_init(struct foobar_req *r, struct conn *c)
 	r->query = foobar_req_param(r, "QUERY_STRING");
 	if (r->query == NULL)
 		r->query = "";
-	cl = foobar_req_param(r, "CONTENT_LENGTH");
-	r->content_length = cl != NULL && cl[0] != '\0' ? atoll(cl) : -1;
+	r->bad_length = req_parse_length(foobar_req_param(r,
+	    "CONTENT_LENGTH"), &r->content_length) == -1;
 	r->path = req_route_path(r);
 	return r->path == NULL ? -1 : 0;
 }
@@ -728,7 +752,10 @@ worker_dispatch(struct foobar_req *r)
 	const struct appd_conf *cf = W.conf;
 	int rc;
 
-	if (cf->status_path != NULL && strcmp(r->path, cf->status_path) == 0)
+	if (r->bad_length)
+		rc = appd_resp_error(r, 400, "bad CONTENT_LENGTH");
+	else if (cf->status_path != NULL &&
+	    strcmp(r->path, cf->status_path) == 0)
 		rc = worker_status_page(r);
 	else if (worker_prefix(r->path, cf->cgi_prefix))
 		rc = appd_cgi_run(r, cf, r->path);

@@ -100,6 +100,20 @@ gb_db_error(struct foobar_req *req, MYSQL *db, MYSQL_STMT *st)
 	return gb_error(req, 500, "database error");
 }
 
+/* s as a number: digits only, no sign, no overflow. Returns 0, or -1
+ * when malformed. */
+static int
+gb_parse_num(const char *s, long long *out)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return *end != '\0' || errno == ERANGE ? -1 : 0;
+}
+
 /* --- health ---------------------------------------------------------- */
 
 static int
@@ -123,8 +137,12 @@ gb_health(struct foobar_req *req)
 	}
 	if ((res = mysql_store_result(db)) == NULL)
 		goto down;
-	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL)
-		schema = atoll(row[0]);
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL &&
+	    gb_parse_num(row[0], &schema) == -1) {
+		foobar_log("guestbook: schema version is not a number");
+		mysql_free_result(res);
+		return gb_error(req, 500, "database error");
+	}
 	mysql_free_result(res);
 ok:
 	return gb_json(req, 200, json_pack("{sssssI}", "status", "ok", "db",
@@ -277,10 +295,9 @@ gb_get_one(struct foobar_req *req, const char *idstr)
 {
 	MYSQL *db = foobar_req_db(req);
 	json_t *arr;
-	char *end;
-	long long id = strtoll(idstr, &end, 10);
+	long long id;
 
-	if (*end != '\0' || id <= 0)
+	if (gb_parse_num(idstr, &id) == -1 || id <= 0)
 		return gb_error(req, 404, "no such message");
 	if (db == NULL)
 		return gb_error(req, 503, "database unavailable");

@@ -142,6 +142,8 @@ req DELETE /api/messages/1
 check "DELETE one 405" expect 405
 req GET /api/nothing
 check "unknown route 404" expect 404
+req GET /api/health "" /dev/null CONTENT_LENGTH=abc
+check "CONTENT_LENGTH=abc 400" eval 'expect 400 && has "bad CONTENT_LENGTH"'
 
 n64=$(printf '%064d' 0 | tr 0 n)
 n65=$(printf '%065d' 0 | tr 0 n)
@@ -316,6 +318,38 @@ print("shed ok %.3f" % worst)
 P
 check "keep-conn, GET_VALUES, UNKNOWN_TYPE, idle conns, split, role, abort, shed" \
     eval 'cat "$OUT"; grep -q "shed ok" "$OUT"'
+
+# a CONTENT_LENGTH that is not a plain number is a 400 that still ends
+# with END_REQUEST, on a connection that goes on; an empty one is no body
+$PY - "$SOCK" "$SRCDIR/tests/appd" >"$OUT" 2>&1 <<'P'
+import sys
+sys.path.insert(0, sys.argv[2])
+import fcgi
+c = fcgi.Conn(sys.argv[1], timeout=10)
+for bad in ("abc", "-1", "+5", " 5", "5x", "0x10", "99999999999999999999",
+            "-99999999999999999999"):
+    for m, u in (("POST", "/api/messages"), ("GET", "/appd-status"),
+                 ("POST", "/cgi-bin/count.py")):
+        proto, out, _ = c.request(m, u, b'{"name":"x","text":"y"}',
+                                  {"CONTENT_LENGTH": bad,
+                                   "CONTENT_TYPE": "application/json"},
+                                  keep=True)
+        st = fcgi.split_response(out)[0]
+        assert proto == 0 and st == 400, (bad, u, proto, out)
+proto, out, _ = c.request("GET", "/api/health", extra={"CONTENT_LENGTH": ""},
+                          keep=True)
+assert proto == 0 and b'"db":"ok"' in out, (proto, out)
+proto, out, _ = c.request("POST", "/cgi-bin/count.py", b"abc",
+                          {"CONTENT_LENGTH": "3"}, keep=True)
+assert proto == 0 and out.endswith(b"\n3 900150983cd24fb0d6963f7d28e17f72\n"), \
+    out
+print("content-length ok")
+P
+check "bad CONTENT_LENGTH 400 with END_REQUEST, connection kept" \
+    eval 'cat "$OUT"; grep -q "content-length ok" "$OUT"'
+mariadb_sql 'SELECT COUNT(*) FROM gb.messages' >"$OUT"
+check "no message stored by a bad CONTENT_LENGTH (still 4)" \
+    eval '[ "$(cat "$OUT")" = 4 ]'
 
 check "worker stderr in the log with pid" grep -q \
     "worker [0-9]*: cgi .*sleep.sh: timed out" "$T/appd.log"

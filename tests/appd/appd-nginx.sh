@@ -17,8 +17,7 @@ chmod 755 "$T/cgi/slow.sh"
 appd_conf workers=3
 appd_start 3 || exit 1
 
-PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+. "$(dirname "$0")/http.sh"
 mkdir -p "$T/nginx"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
@@ -54,31 +53,8 @@ http {
 	}
 }
 E
-nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" >"$T/nginx/out.log" 2>&1 &
-NGINX_PID=$!
-BGPIDS="$BGPIDS $NGINX_PID"
-URL=http://127.0.0.1:$PORT
-i=0
-until curl -s -o /dev/null "$URL/api/health" || [ $i -ge 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-OUT=$T/out
-
-# http METHOD PATH [CONTENT_TYPE DATA]: status in $ST, head+body in $OUT.
-http() {
-	if [ $# -gt 2 ]; then
-		ST=$(curl -s -o "$OUT" -D "$T/head" -w '%{http_code}' -X "$1" \
-		    -H "Content-Type: $3" --data-binary "$4" "$URL$2")
-	else
-		ST=$(curl -s -o "$OUT" -D "$T/head" -w '%{http_code}' -X "$1" \
-		    "$URL$2")
-	fi
-}
-expect() {
-	[ "$ST" = "$1" ] || { echo "  got $ST, want $1:"; head -c 400 "$OUT";
-	    echo; return 1; }
-}
+front_start "$T/nginx/out.log" /api/health \
+    nginx -c "$T/nginx/nginx.conf" -p "$T/nginx"
 
 http GET /api/health
 check "health via nginx" eval 'expect 200 && grep -q "\"schema\":1" "$OUT"'
@@ -95,19 +71,13 @@ check "DELETE 405 + Allow" eval 'expect 405 &&
     grep -qi "^Allow: GET, HEAD, POST" "$T/head"'
 http HEAD /api/health
 check "HEAD health" expect 200
-for case in '400|application/json|{"name":"a",' \
+bad_posts "bad input" '400|application/json|{"name":"a",' \
     '400|application/json|"just a string"' \
     '422|application/json|{"name":"","text":"x"}' \
     '422|application/json|{"name":"x","text":"   "}' \
     '422|application/x-www-form-urlencoded|name=%FF&text=x' \
     '400|application/x-www-form-urlencoded|name=%ZZ&text=x' \
-    '415|text/plain|hello'; do
-	want=${case%%|*}
-	rest=${case#*|}
-	http POST /api/messages "${rest%%|*}" "${rest#*|}"
-	check "bad input $want: ${rest#*|}" eval 'expect $want &&
-	    grep -q "\"error\"" "$OUT"'
-done
+    '415|text/plain|hello'
 http GET "/api/messages?limit=500"
 check "limit 500 -> 400" expect 400
 http GET "/cgi-bin/hello.pl?via=nginx"

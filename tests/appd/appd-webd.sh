@@ -12,8 +12,7 @@ db_setup
 cp "$SRCDIR/appd/cgi-bin/hello.pl" "$T/cgi/"
 appd_conf workers=2
 appd_start 2 || exit 1
-PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+. "$(dirname "$0")/http.sh"
 cat >"$T/webd.conf" <<E
 [server]
 listen = 127.0.0.1:$PORT
@@ -25,30 +24,7 @@ fastcgi_pass = unix:$SOCK
 [location /cgi-bin/]
 fastcgi_pass = unix:$SOCK
 E
-"$BIN/foobar-webd" -c "$T/webd.conf" >"$T/webd.log" 2>&1 &
-WEBD_PID=$!
-BGPIDS="$BGPIDS $WEBD_PID"
-URL=http://127.0.0.1:$PORT
-i=0
-until curl -s -o /dev/null "$URL/" || [ $i -ge 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-OUT=$T/out
-
-http() {
-	if [ $# -gt 2 ]; then
-		ST=$(curl -s -o "$OUT" -D "$T/head" -w '%{http_code}' -X "$1" \
-		    -H "Content-Type: $3" --data-binary "$4" "$URL$2")
-	else
-		ST=$(curl -s -o "$OUT" -D "$T/head" -w '%{http_code}' -X "$1" \
-		    "$URL$2")
-	fi
-}
-expect() {
-	[ "$ST" = "$1" ] || { echo "  got $ST, want $1:"; head -c 400 "$OUT";
-	    echo; return 1; }
-}
+front_start "$T/webd.log" / "$BIN/foobar-webd" -c "$T/webd.conf"
 
 http GET /
 check "site index from webd" eval 'expect 200 && grep -q guestbook.js "$OUT"'
@@ -66,7 +42,7 @@ check "405 + Allow via webd" eval 'expect 405 &&
     grep -qi "^Allow: GET, HEAD, POST" "$T/head"'
 n65=$(printf '%065d' 0 | tr 0 n)
 t1001=$(printf '%01001d' 0 | tr 0 t)
-for case in \
+bad_posts "bad input via webd" \
     '400|application/json|{"name":"a",' \
     '400|application/json|[1,2]' \
     '400|application/json|' \
@@ -80,13 +56,7 @@ for case in \
     '422|application/x-www-form-urlencoded|name=%FF&text=x' \
     '422|application/x-www-form-urlencoded|name=x&text=%ED%A0%80' \
     '400|application/x-www-form-urlencoded|name=%Z1&text=x' \
-    '415|text/plain|hi'; do
-	want=${case%%|*}
-	rest=${case#*|}
-	http POST /api/messages "${rest%%|*}" "${rest#*|}"
-	check "bad input via webd $want: $(echo "${rest#*|}" | cut -c1-40)" \
-	    eval 'expect $want && grep -q "\"error\"" "$OUT"'
-done
+    '415|text/plain|hi'
 printf '{"name":"a","text":"\377\376"}' >"$T/bad.json"
 ST=$(curl -s -o "$OUT" -w '%{http_code}' -H 'Content-Type: application/json' \
     --data-binary @"$T/bad.json" "$URL/api/messages")

@@ -344,6 +344,29 @@ check_order(struct run *r, int has_to, uint64_t to)
 	return 0;
 }
 
+/* What a command was asked for: up and down to a version (when has_to),
+ * down by a count, baseline at version to. */
+struct target {
+	int has_to;
+	uint64_t to;
+	long count;
+};
+
+/* Opens a run (locked when asked), runs fn on it and closes it. Returns
+ * fn's exit status, or run_open's. */
+static int
+run_cmd(const struct dbm_opts *o, int lock,
+    int (*fn)(struct run *, const struct target *), const struct target *t)
+{
+	struct run r;
+	int rc;
+
+	if ((rc = run_open(&r, o, lock)) == 0)
+		rc = fn(&r, t);
+	run_close(&r);
+	return rc;
+}
+
 /* Applies the pending migrations with autocommit off, so that the
  * history's bookkeeping shares commits (and fsyncs) with the migrations:
  * a DDL statement commits implicitly before it runs, so a migration's
@@ -351,13 +374,13 @@ check_order(struct run *r, int has_to, uint64_t to)
  * committed with the next bookkeeping (at the next DDL or at the end); a
  * failure is recorded and committed at once. */
 static int
-do_up(struct run *r, int has_to, uint64_t to)
+do_up(struct run *r, const struct target *t)
 {
 	size_t i;
 	int rc, n = 0;
 
 	if ((rc = check_failed(r)) != 0 || (rc = refuse_drift(r, 0)) != 0 ||
-	    (rc = check_order(r, has_to, to)) != 0)
+	    (rc = check_order(r, t->has_to, t->to)) != 0)
 		return rc;
 	if (!r->o->dry_run) {
 		if (db_exec(r->db, "SET autocommit = 0") == -1) {
@@ -368,7 +391,7 @@ do_up(struct run *r, int has_to, uint64_t to)
 	}
 	for (i = 0; i < r->md.n; i++) {
 		if (!is_pending(r, &r->md.m[i]) ||
-		    (has_to && r->md.m[i].version > to))
+		    (t->has_to && r->md.m[i].version > t->to))
 			continue;
 		if ((rc = run_file(r, &r->md.m[i], 0)) != 0)
 			return rc;
@@ -383,13 +406,9 @@ do_up(struct run *r, int has_to, uint64_t to)
 int
 cmd_up(const struct dbm_opts *o, int has_to, uint64_t to)
 {
-	struct run r;
-	int rc;
+	struct target t = { .has_to = has_to, .to = to };
 
-	if ((rc = run_open(&r, o, 1)) == 0)
-		rc = do_up(&r, has_to, to);
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 1, do_up, &t);
 }
 
 /* The applied rows to revert, newest first, into list (r->h.n slots). */
@@ -436,7 +455,7 @@ down_check_files(struct run *r, struct hrow **list, size_t n)
 }
 
 static int
-do_down(struct run *r, long count, int has_to, uint64_t to)
+do_down(struct run *r, const struct target *t)
 {
 	struct hrow **list;
 	size_t i, n;
@@ -448,7 +467,7 @@ do_down(struct run *r, long count, int has_to, uint64_t to)
 		log_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	n = down_targets(r, count, has_to, to, list);
+	n = down_targets(r, t->count, t->has_to, t->to, list);
 	if ((rc = down_check_files(r, list, n)) == 0) {
 		for (i = 0; i < n && rc == 0; i++)
 			rc = run_file(r, mdir_find(&r->md, list[i]->version),
@@ -463,17 +482,13 @@ do_down(struct run *r, long count, int has_to, uint64_t to)
 int
 cmd_down(const struct dbm_opts *o, long count, int has_to, uint64_t to)
 {
-	struct run r;
-	int rc;
+	struct target t = { .has_to = has_to, .to = to, .count = count };
 
-	if ((rc = run_open(&r, o, 1)) == 0)
-		rc = do_down(&r, count, has_to, to);
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 1, do_down, &t);
 }
 
 static int
-do_redo(struct run *r)
+do_redo(struct run *r, const struct target *t)
 {
 	struct hrow *last;
 	struct migration *m;
@@ -497,13 +512,7 @@ do_redo(struct run *r)
 int
 cmd_redo(const struct dbm_opts *o)
 {
-	struct run r;
-	int rc;
-
-	if ((rc = run_open(&r, o, 1)) == 0)
-		rc = do_redo(&r);
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 1, do_redo, NULL);
 }
 
 /* One line of status for a version: from the history, the folder or
@@ -548,7 +557,7 @@ status_line(struct run *r, struct hrow *h, struct migration *m,
 }
 
 static int
-do_status(struct run *r)
+do_status(struct run *r, const struct target *t)
 {
 	uint64_t max = history_max_applied(&r->h);
 	size_t i = 0, j = 0;
@@ -581,40 +590,37 @@ do_status(struct run *r)
 int
 cmd_status(const struct dbm_opts *o)
 {
-	struct run r;
-	int rc;
+	return run_cmd(o, 0, do_status, NULL);
+}
 
-	if ((rc = run_open(&r, o, 0)) == 0)
-		rc = do_status(&r);
-	run_close(&r);
-	return rc;
+static int
+do_validate(struct run *r, const struct target *t)
+{
+	int drift, rc;
+
+	drift = check_drift(r, 0, 0, 0);
+	if ((rc = check_failed(r)) != 0)
+		return rc;
+	if (drift > 0) {
+		log_err("%d applied migration(s) differ from their files; "
+		    "'foobar-dbmigrate repair' accepts the files as they are "
+		    "now", drift);
+		return DBM_EXIT_DRIFT;
+	}
+	printf("%zu applied migration(s) match their files\n", r->h.n);
+	return EXIT_OK;
 }
 
 int
 cmd_validate(const struct dbm_opts *o)
 {
-	struct run r;
-	int rc, drift;
-
-	if ((rc = run_open(&r, o, 0)) == 0) {
-		drift = check_drift(&r, 0, 0, 0);
-		if ((rc = check_failed(&r)) == 0 && drift > 0) {
-			log_err("%d applied migration(s) differ from their "
-			    "files; 'foobar-dbmigrate repair' accepts the "
-			    "files as they are now", drift);
-			rc = DBM_EXIT_DRIFT;
-		}
-		if (rc == 0)
-			printf("%zu applied migration(s) match their files\n",
-			    r.h.n);
-	}
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 0, do_validate, NULL);
 }
 
 static int
-do_baseline(struct run *r, uint64_t version)
+do_baseline(struct run *r, const struct target *t)
 {
+	uint64_t version = t->to;
 	struct migration *m;
 	size_t i;
 	int exact = 0;
@@ -647,17 +653,13 @@ do_baseline(struct run *r, uint64_t version)
 int
 cmd_baseline(const struct dbm_opts *o, uint64_t version)
 {
-	struct run r;
-	int rc;
+	struct target t = { .to = version };
 
-	if ((rc = run_open(&r, o, 1)) == 0)
-		rc = do_baseline(&r, version);
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 1, do_baseline, &t);
 }
 
 static int
-do_repair(struct run *r)
+do_repair(struct run *r, const struct target *t)
 {
 	const char *dry = r->o->dry_run ? " (dry run)" : "";
 	struct migration *m;
@@ -697,13 +699,7 @@ do_repair(struct run *r)
 int
 cmd_repair(const struct dbm_opts *o)
 {
-	struct run r;
-	int rc;
-
-	if ((rc = run_open(&r, o, 1)) == 0)
-		rc = do_repair(&r);
-	run_close(&r);
-	return rc;
+	return run_cmd(o, 1, do_repair, NULL);
 }
 
 static int

@@ -15,7 +15,15 @@
 # wrk -t2 -c64 -d10s --timeout 10s --latency on 127.0.0.1, ROUNDS
 # interleaved rounds (the order rotates), medians of requests/s (2xx
 # only), p99 and the servers' CPU time per request; memory (RSS, PSS) of each server's
-# processes at the end. Writes its section of bench/RESULTS.md. Targets:
+# processes at the end. appd runs with max_requests = 0 (workers never
+# replaced), as php-fpm with pm.max_requests = 0: a replaced worker hands
+# the CPU time of the CGI scripts it reaped to the master's cutime, which
+# then lands in whichever target runs next. webd runs with its defaults
+# (a thread per CPU, 64 kept backend connections in all), nginx with the
+# same 64 in all (keepalive 64 / CPUs per worker process); /cgi-bin/
+# without kept connections on both fronts (fastcgi_keep_conn = no, as
+# etc/webd.conf ships it; nginx -> fcgiwrap keeps none either).
+# Writes its section of bench/RESULTS.md. Targets:
 # webd->appd >= 2.5x nginx->php-fpm (both); webd->appd >= 1.0x nginx->appd;
 # CGI webd->appd >= 1.0x nginx->fcgiwrap. Exit status 1 when one is missed
 # or a server failed a request.
@@ -95,15 +103,22 @@ NAPORT=$(freeport)	# nginx -> appd
 NPPORT=$(freeport)	# nginx -> php-fpm
 NCPORT=$(freeport)	# nginx -> fcgiwrap
 NKPORT=$(freeport)	# nginx -> php-fpm, kept connections
+# nginx's kept appd connections per worker process (one per CPU): 64 in
+# all, as webd's fastcgi_keepalive, which each thread shares alike
+NCPU=$(getconf _NPROCESSORS_ONLN)
+NGX_KEEPALIVE=$(( (64 + NCPU - 1) / NCPU ))
 cp "$SRCDIR/bench/appd/hello.sh" "$T/cgi-bin/hello.sh"
 chmod 755 "$T/cgi-bin/hello.sh"
 
-# --- appd: the shipped defaults (etc/appd.conf) but for paths and workers
+# --- appd: the shipped defaults (etc/appd.conf) but for paths, workers and
+# max_requests = 0: never replaced, as php-fpm's pm.max_requests = 0 below.
+# A worker reaps its CGI scripts into its own cutime; replaced, it would
+# hand that time to the master during a later target's run.
 cat >"$T/appd.conf" <<E
 [server]
 listen = unix:$T/appd.sock
 workers = $WORKERS
-max_requests = 10000
+max_requests = 0
 request_timeout = 30
 queue_timeout = 1s
 idle_timeout = 60s
@@ -121,7 +136,9 @@ E
 "$APPD" -c "$T/appd.conf" >"$T/appd.log" 2>&1 &
 APPD_PID=$!
 
-# --- webd: its defaults (one thread per CPU, 16 kept backend connections)
+# --- webd: its defaults (one thread per CPU, fastcgi_keepalive = 64 kept
+# backend connections in all); /cgi-bin/ without kept connections, as
+# etc/webd.conf ships it and as nginx -> fcgiwrap runs
 cat >"$T/webd.conf" <<E
 [server]
 listen = 127.0.0.1:$WPORT
@@ -133,6 +150,7 @@ max_connections_per_ip = 4000
 fastcgi_pass = unix:$T/appd.sock
 [location /cgi-bin/]
 fastcgi_pass = unix:$T/appd.sock
+fastcgi_keep_conn = no
 E
 "$WEBD" -c "$T/webd.conf" >"$T/webd.log" 2>&1 &
 WEBD_PID=$!
@@ -195,7 +213,7 @@ http {
 	scgi_temp_path $T/nginx/scgi;
 	upstream appd {
 		server unix:$T/appd.sock;
-		keepalive 8;	# per worker process: 16 in all, as webd
+		keepalive $NGX_KEEPALIVE;	# per worker: 64 in all, as webd
 	}
 	upstream fpm {
 		server unix:$T/fpm.sock;
@@ -318,9 +336,11 @@ group_pids() {
 	echo "$m $(pgrep -P "$m" | tr '\n' ' ')"
 }
 # CPU clock ticks (user + system) of a group: its live processes, plus
-# the reaped children of the main process (appd's replaced workers). The
-# CGI scripts' own time is left out on both sides: fcgiwrap ignores
-# SIGCHLD, so its scripts' time is never added to it.
+# the reaped children of the main process (a worker that died). The CGI
+# scripts' own time is left out on both sides: fcgiwrap ignores SIGCHLD,
+# so its scripts' time is never added to it; appd's workers reap theirs
+# but are never replaced (max_requests = 0), so it never reaches the
+# master's cutime.
 cpu_ticks() {
 	set -- $(group_pids "$1")
 	m=$1
@@ -508,10 +528,11 @@ results=${RESULTS:-$SRCDIR/bench/RESULTS.md}
 $PY - "$results" "$table" "$ROUNDS" "$DURATION" "$WORKERS" \
     "$load_before" "$load_after" "$BENCH_PCONNECT" \
     "MariaDB $(mariadb_sql 'SELECT VERSION()')" \
-    "$("$FPM" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" <<'PY'
+    "$("$FPM" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" \
+    "$NGX_KEEPALIVE" <<'PY'
 import datetime, os, platform, re, sys
 (path, table, rounds, duration, workers, load0, load1, pconnect,
- server, php) = sys.argv[1:11]
+ server, php, keepalive) = sys.argv[1:12]
 cpu = "?"
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
@@ -535,10 +556,13 @@ against one private {server.strip()} (Unix socket)
 migrated by `foobar-dbmigrate`:
 
 - **webd → appd**: `foobar-webd` (`[location /api/] fastcgi_pass =
-  unix:…`, its defaults: a thread per CPU, 16 kept backend connections)
-  → `foobar-appd` with `workers = {workers}` and the shipped defaults
-  (`max_requests = 10000`, `queue_timeout = 1s` …), `guestbook.so`
-  `GET /api/health`: `SELECT COALESCE(MAX(version), 0) FROM
+  unix:…`, its defaults: a thread per CPU, `fastcgi_keepalive = 64` kept
+  backend connections in all) → `foobar-appd` with `workers = {workers}`,
+  `max_requests = 0` (workers never replaced, as php-fpm's
+  `pm.max_requests = 0`: a replaced worker would hand the CPU time of
+  the CGI scripts it reaped to the master during a later target's run)
+  and otherwise the shipped defaults (`queue_timeout = 1s` …),
+  `guestbook.so` `GET /api/health`: `SELECT COALESCE(MAX(version), 0) FROM
   dbmigrate_history WHERE success = 1` on the worker's connection, JSON by
   jansson.
 - **nginx → php-fpm**: nginx {nginx} (`worker_processes auto` = 2,
@@ -553,18 +577,22 @@ migrated by `foobar-dbmigrate`:
   connections hold the children and the other requests wait in the
   listen queue on connections no child accepts (wrk's timeouts).
 - **nginx → appd**: the same nginx, `fastcgi_keep_conn on` and `keepalive
-  8` per worker process (16 in all, as webd), in front of the same appd,
-  the same URL.
+  {keepalive}` per worker process (64 in all, as webd), in front of the
+  same appd, the same URL.
 - **CGI**: `bench/appd/hello.sh` (`#!/bin/sh`, one `printf`) through
-  webd → appd `[cgi]`, and through nginx → fcgiwrap 1.1.0 (`-c {workers}`).
+  webd → appd `[cgi]` (`[location /cgi-bin/] fastcgi_keep_conn = no`, as
+  etc/webd.conf ships it), and through nginx → fcgiwrap 1.1.0 (`-c
+  {workers}`, no kept connections either).
 
 Requests/s count 2xx answers only; "failed" sums non-2xx answers and wrk's
 socket errors (`--timeout 10s`, so that slow answers count in the
 latency, not as errors). CPU µs/req is the user + system time, over the
 run, of the front's processes, of the app server's
-processes (with appd's reaped workers) and of mariadbd, divided by the
-requests; the CGI scripts' own time is left out on both sides (fcgiwrap
-ignores SIGCHLD, so its scripts' time cannot be counted). Memory is taken
+processes (with the master's reaped children, none with `max_requests =
+0` unless one dies) and of mariadbd, divided by the requests; the CGI
+scripts' own time is left out on both sides (fcgiwrap ignores SIGCHLD,
+so its scripts' time cannot be counted; appd's workers keep theirs in
+their own cutime, which is not read). Memory is taken
 at the end of the runs: RSS summed over each server's processes, and PSS
 (shared pages split between the processes).
 

@@ -494,6 +494,7 @@ fwd_conn_close(struct fwd_conn *cn)
 {
 	if (cn->fr != NULL)
 		fwd_list_remove(&cn->loop->active, cn);
+	cn->fr = NULL;		/* the caller keeps its own pointer */
 	fwd_conn_bury(cn);
 }
 
@@ -992,7 +993,7 @@ fwd_loop_tick(struct fwd_loop *fl)
 
 	for (cn = fl->active; cn != NULL; cn = nx) {
 		nx = cn->next;
-		if (cn->deadline == 0 ||
+		if (cn->dead || cn->deadline == 0 ||
 		    (!cn->reading && !cn->connecting && !cn->writing))
 			continue;
 		if (now < cn->deadline) {
@@ -1033,7 +1034,7 @@ fwd_loop_free(struct fwd_loop *fl)
 
 	if (fl == NULL)
 		return;
-	while (fl->active != NULL)
+	while (fl->active != NULL && fl->active->fr != NULL)
 		fwd_finish(fl->active, 0);
 	while ((be = fl->backends) != NULL) {
 		while (be->idle != NULL) {

@@ -386,6 +386,7 @@ START_TEST(empty_streams)
 	fcgi_parser_init(&p);
 	ck_assert_int_eq(tr_feed(t, &p, in, len), 0);
 	ck_assert_int_eq(t->records, 2);
+	ck_assert_ptr_nonnull(t->buf);
 	ck_assert(memmem(t->buf, t->len, "T4 I1 L0", 8));
 	ck_assert(memmem(t->buf, t->len, "T5 I1 L0", 8));
 	ck_assert_uint_eq(fcgi_stream_size(0), 0);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../appd/appd.h"
+#include "unit.h"
 
 static int
 parse(const char *s, struct appd_cgi_head *h, const char **err)
@@ -82,16 +83,10 @@ main(void)
 {
 	Suite *s = suite_create("appd");
 	TCase *tc = tcase_create("appd");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, head_end);
 	tcase_add_test(tc, head_status);
 	tcase_add_test(tc, head_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

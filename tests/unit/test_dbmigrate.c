@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../dbmigrate/dbmigrate.h"
+#include "unit.h"
 
 /* Splits sql and checks the statements against want[] ("LINE:TEXT"). */
 static void
@@ -283,8 +284,6 @@ main(void)
 {
 	Suite *s = suite_create("dbmigrate");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_split_basic);
 	tcase_add_test(tc, test_split_empty);
@@ -301,9 +300,5 @@ main(void)
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

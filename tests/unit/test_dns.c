@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../dns/dns.h"
+#include "unit.h"
 
 #define TODAY 20260101u
 
@@ -620,11 +621,5 @@ dns_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dns_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(dns_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fcgi.h"
+#include "unit.h"
 
 /* A transcript of parser events: one line per record, with the record's
  * content as it was reassembled. Equal transcripts mean equal parses. */
@@ -540,8 +541,6 @@ main(void)
 {
 	Suite *s = suite_create("fcgi");
 	TCase *tc = tcase_create("fcgi");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, header_roundtrip);
@@ -558,9 +557,5 @@ main(void)
 	tcase_add_test(tc, get_values);
 	tcase_add_test(tc, fixed_records);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
+#include "unit.h"
 
 struct t_server {
 	char *root;
@@ -535,8 +536,6 @@ main(void)
 {
 	Suite *s = suite_create("lib");
 	TCase *tc = tcase_create("lib");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, conf_good);
 	tcase_add_test(tc, conf_errors);
@@ -555,9 +554,5 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, cli_daemon);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -13,6 +13,7 @@
 
 #include "../../webd/webd.h"
 #include "sd.h"
+#include "unit.h"
 
 /* path_normalize on a C string: the result, or "ERR". */
 static const char *
@@ -485,11 +486,5 @@ webd_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(webd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(webd_suite());
 }

@@ -108,12 +108,18 @@ worker_draining(void)
 
 /* --- database ------------------------------------------------------ */
 
+/* Connects, or sets when to try again. A refused connection (the server
+ * is restarting: its socket is gone or nobody listens) costs nothing to
+ * try, so the next request tries again after 100 ms and a restarted
+ * server is seen at once by every worker; an attempt that took long (a
+ * host that does not answer) backs off from 0.5 to 5 s, so that requests
+ * keep failing fast instead of each waiting for connect_timeout. */
 static void
 worker_db_connect(void)
 {
 	struct db_opts o = { 0 };
 	char err[256];
-	int64_t delay;
+	int64_t delay, t0 = appd_now_ms();
 
 	o.option_file = W.conf->db_option_file;
 	o.group = W.conf->db_group;
@@ -131,6 +137,10 @@ worker_db_connect(void)
 	if (W.db_failures == 0)
 		log_warn("database: %s", err);
 	W.db_failures++;
+	if (appd_now_ms() - t0 < 100) {
+		W.db_retry_ms = appd_now_ms() + 100;
+		return;
+	}
 	delay = 250LL << (W.db_failures < 5 ? W.db_failures : 5);
 	if (delay > 5000)
 		delay = 5000;
@@ -154,7 +164,7 @@ foobar_req_db_broken(struct foobar_req *req)
 	db_close(W.db);
 	W.db = NULL;
 	W.db_failures = 1;
-	W.db_retry_ms = appd_now_ms() + 250;
+	W.db_retry_ms = appd_now_ms() + 100;
 }
 
 /* --- request parameters ---------------------------------------------- */

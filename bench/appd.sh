@@ -31,59 +31,29 @@
 # appd workers = php-fpm children = fcgiwrap children), BENCH_PCONNECT (1:
 # PHP keeps a persistent connection per child; 0: connects per request),
 # RESULTS (the file to update, bench/RESULTS.md).
-set -u
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$(cd "${1:-build}" && pwd)/bin}
+. "$(dirname "$0")/lib/common.sh"
 LIBDIR=$(cd "$BIN/.." && pwd)/lib
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-10s}
 WORKERS=${WORKERS:-4}
 BENCH_PCONNECT=${BENCH_PCONNECT:-1}
-WEBD=$BIN/foobar-webd
-APPD=$BIN/foobar-appd
 GUESTBOOK=$LIBDIR/apps/guestbook.so
 FPM=$(command -v php-fpm8.2 || command -v php-fpm || echo /usr/sbin/php-fpm8.2)
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 FCGIWRAP=$(command -v fcgiwrap || echo /usr/sbin/fcgiwrap)
-for f in "$WEBD" "$APPD" "$BIN/foobar-dbmigrate" "$GUESTBOOK"; do
+for f in "$BIN/foobar-webd" "$BIN/foobar-appd" "$BIN/foobar-dbmigrate" \
+    "$GUESTBOOK"; do
 	[ -e "$f" ] || { echo "no $f; run make first" >&2; exit 1; }
 done
 for f in "$FPM" "$NGINX" "$FCGIWRAP"; do
 	[ -x "$f" ] || { echo "$f is missing (tests/deps.sh bench)" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "wrk is missing" >&2; exit 1; }
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 . "$SRCDIR/tests/lib/mariadb.sh"
-T=$(mktemp -d /tmp/appd-bench.XXXXXX) || exit 1
-MDB_DIR=$T/mdb
-mkdir -p "$MDB_DIR" "$T/cgi-bin" "$T/nginx" "$T/root"
-WEBD_PID= APPD_PID= NGINX_PID= FPM_PID= FCGIWRAP_PID= WRK_PID=
-# Stops what we started, by PID: children of the prefork masters too
-# (fcgiwrap's survive their master).
-cleanup() {
-	[ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null
-	for p in $WEBD_PID $NGINX_PID $FPM_PID $APPD_PID; do
-		kill "$p" 2>/dev/null
-	done
-	if [ -n "$FCGIWRAP_PID" ]; then
-		kids=$(pgrep -P "$FCGIWRAP_PID")
-		kill "$FCGIWRAP_PID" $kids 2>/dev/null
-	fi
-	i=0
-	for p in $WEBD_PID $NGINX_PID $FPM_PID $APPD_PID $FCGIWRAP_PID; do
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-	mariadb_stop
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# At exit: the servers, wrk and fcgiwrap's children (they survive their
+# master) stopped by PID, then MariaDB.
+bench_init appd-bench
+bench_atexit=mariadb_stop
+MDB_DIR=$tmp/mdb
+mkdir -p "$MDB_DIR" "$tmp/cgi-bin" "$tmp/root"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average before: $load_before"
@@ -91,32 +61,29 @@ echo "load average before: $load_before"
 # --- the database, migrated by dbmigrate
 mariadb_start || exit 1
 mariadb_sql 'CREATE DATABASE gb CHARACTER SET utf8mb4' || exit 1
-mariadb_write_cnf "$T/db.cnf" gb
-"$BIN/foobar-dbmigrate" -c "$T/db.cnf" -d "$SRCDIR/appd/migrations" up \
-    >"$T/migrate.log" 2>&1 || { cat "$T/migrate.log"; exit 1; }
+mariadb_write_cnf "$tmp/db.cnf" gb
+"$BIN/foobar-dbmigrate" -c "$tmp/db.cnf" -d "$SRCDIR/appd/migrations" up \
+    >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log"; exit 1; }
 
-freeport() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-WPORT=$(freeport)	# webd
-NAPORT=$(freeport)	# nginx -> appd
-NPPORT=$(freeport)	# nginx -> php-fpm
-NCPORT=$(freeport)	# nginx -> fcgiwrap
-NKPORT=$(freeport)	# nginx -> php-fpm, kept connections
+wport=$(freeport)	# webd
+naport=$(freeport)	# nginx -> appd
+npport=$(freeport)	# nginx -> php-fpm
+ncport=$(freeport)	# nginx -> fcgiwrap
+nkport=$(freeport)	# nginx -> php-fpm, kept connections
 # nginx's kept appd connections per worker process (one per CPU): 64 in
 # all, as webd's fastcgi_keepalive, which each thread shares alike
 NCPU=$(getconf _NPROCESSORS_ONLN)
 NGX_KEEPALIVE=$(( (64 + NCPU - 1) / NCPU ))
-cp "$SRCDIR/bench/appd/hello.sh" "$T/cgi-bin/hello.sh"
-chmod 755 "$T/cgi-bin/hello.sh"
+cp "$SRCDIR/bench/appd/hello.sh" "$tmp/cgi-bin/hello.sh"
+chmod 755 "$tmp/cgi-bin/hello.sh"
 
 # --- appd: the shipped defaults (etc/appd.conf) but for paths, workers and
 # max_requests = 0: never replaced, as php-fpm's pm.max_requests = 0 below.
 # A worker reaps its CGI scripts into its own cutime; replaced, it would
 # hand that time to the master during a later target's run.
-cat >"$T/appd.conf" <<E
+cat >"$tmp/appd.conf" <<E
 [server]
-listen = unix:$T/appd.sock
+listen = unix:$tmp/appd.sock
 workers = $WORKERS
 max_requests = 0
 request_timeout = 30
@@ -127,55 +94,42 @@ status_path = /appd-status
 module = $GUESTBOOK
 [cgi]
 prefix = /cgi-bin/
-root = $T/cgi-bin
+root = $tmp/cgi-bin
 timeout = 30
 [database]
-option_file = $T/db.cnf
+option_file = $tmp/db.cnf
 group = foobar
 E
-"$APPD" -c "$T/appd.conf" >"$T/appd.log" 2>&1 &
-APPD_PID=$!
+"$BIN/foobar-appd" -c "$tmp/appd.conf" >"$tmp/appd.log" 2>&1 &
+appd_pid=$!
+pids="$pids $appd_pid"
 
 # --- webd: its defaults (one thread per CPU, fastcgi_keepalive = 64 kept
 # backend connections in all); /cgi-bin/ without kept connections, as
 # etc/webd.conf ships it and as nginx -> fcgiwrap runs
-cat >"$T/webd.conf" <<E
+cat >"$tmp/webd.conf" <<E
 [server]
-listen = 127.0.0.1:$WPORT
-root = $T/root
+listen = 127.0.0.1:$wport
+root = $tmp/root
 access_log = off
 keepalive_timeout = 60s
 max_connections_per_ip = 4000
 [location /api/]
-fastcgi_pass = unix:$T/appd.sock
+fastcgi_pass = unix:$tmp/appd.sock
 [location /cgi-bin/]
-fastcgi_pass = unix:$T/appd.sock
+fastcgi_pass = unix:$tmp/appd.sock
 fastcgi_keep_conn = no
 E
-"$WEBD" -c "$T/webd.conf" >"$T/webd.log" 2>&1 &
-WEBD_PID=$!
+start_webd
 
-# --- php-fpm: Debian's php.ini (opcache on), pm static
-user=$(id -un)
-group=$(id -gn)
-cat >"$T/fpm.conf" <<E
-[global]
-error_log = $T/fpm.log
-daemonize = no
-[bench]
-user = $user
-group = $group
-listen = $T/fpm.sock
-pm = static
-pm.max_children = $WORKERS
-pm.max_requests = 0
-env[DB_SOCK] = $MDB_SOCK
-env[DB_NAME] = gb
-env[BENCH_PCONNECT] = $BENCH_PCONNECT
-[keep]
-user = $user
-group = $group
-listen = $T/fpm-keep.sock
+# --- php-fpm: Debian's php.ini (opcache on), pm static; two pools alike
+# fpm_pool NAME SOCKET: a pool of WORKERS children running health.php
+fpm_pool() {
+	cat <<E
+[$1]
+user = $(id -un)
+group = $(id -gn)
+listen = $tmp/$2
 pm = static
 pm.max_children = $WORKERS
 pm.max_requests = 0
@@ -183,131 +137,110 @@ env[DB_SOCK] = $MDB_SOCK
 env[DB_NAME] = gb
 env[BENCH_PCONNECT] = $BENCH_PCONNECT
 E
+}
+{
+	printf '[global]\nerror_log = %s/fpm.log\ndaemonize = no\n' "$tmp"
+	fpm_pool bench fpm.sock
+	fpm_pool keep fpm-keep.sock
+} >"$tmp/fpm.conf"
 fpm_root=
 [ "$(id -u)" = 0 ] && fpm_root=-R
-"$FPM" $fpm_root -F -y "$T/fpm.conf" >"$T/fpm.out" 2>&1 &
-FPM_PID=$!
+"$FPM" $fpm_root -F -y "$tmp/fpm.conf" >"$tmp/fpm.out" 2>&1 &
+fpm_pid=$!
+pids="$pids $fpm_pid"
 
 # --- fcgiwrap: WORKERS preforked children
-"$FCGIWRAP" -c "$WORKERS" -s "unix:$T/fcgiwrap.sock" >"$T/fcgiwrap.log" 2>&1 &
-FCGIWRAP_PID=$!
+"$FCGIWRAP" -c "$WORKERS" -s "unix:$tmp/fcgiwrap.sock" \
+    >"$tmp/fcgiwrap.log" 2>&1 &
+fcgiwrap_pid=$!
+pids="$pids $fcgiwrap_pid"
+tree_pids=$fcgiwrap_pid
 
 # --- nginx: Debian's, worker_processes auto, kept FastCGI connections
-nuser=
-[ "$(id -u)" = 0 ] && nuser="user root;"
-cat >"$T/nginx/nginx.conf" <<E
-$nuser
-worker_processes auto;
-daemon off;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
+# fastcgi_server PORT LOCATION UPSTREAM [DIRECTIVE...]: a server passing
+# LOCATION to UPSTREAM
+fastcgi_server() {
+	cat <<E
+	server {
+		listen 127.0.0.1:$1;
+		location $2 {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param HTTP_PROXY "";
+			fastcgi_pass $3;
+E
+	shift 3
+	for d; do printf '\t\t\t%s\n' "$d"; done
+	printf '\t\t}\n\t}\n'
+}
+health="fastcgi_param SCRIPT_FILENAME $SRCDIR/bench/appd/health.php;"
+{
+	cat <<E
 	keepalive_requests 1000000;
 	keepalive_timeout 60s;
-	client_body_temp_path $T/nginx/body;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	proxy_temp_path $T/nginx/proxy;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
+	client_body_temp_path $tmp/nginx/body;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	proxy_temp_path $tmp/nginx/proxy;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
 	upstream appd {
-		server unix:$T/appd.sock;
+		server unix:$tmp/appd.sock;
 		keepalive $NGX_KEEPALIVE;	# per worker: 64 in all, as webd
 	}
 	upstream fpm {
-		server unix:$T/fpm.sock;
+		server unix:$tmp/fpm.sock;
 	}
 	upstream fpmkeep {
-		server unix:$T/fpm-keep.sock;
+		server unix:$tmp/fpm-keep.sock;
 		keepalive $WORKERS;
 	}
 	upstream fcgiwrap {
-		server unix:$T/fcgiwrap.sock;
+		server unix:$tmp/fcgiwrap.sock;
 	}
-	server {
-		listen 127.0.0.1:$NAPORT;
-		location / {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param HTTP_PROXY "";
-			fastcgi_pass appd;
-			fastcgi_keep_conn on;
-		}
-	}
-	server {
-		listen 127.0.0.1:$NPPORT;
-		location = /api/health {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param HTTP_PROXY "";
-			fastcgi_param SCRIPT_FILENAME $SRCDIR/bench/appd/health.php;
-			fastcgi_pass fpm;
-		}
-	}
-	server {
-		listen 127.0.0.1:$NKPORT;
-		location = /api/health {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param HTTP_PROXY "";
-			fastcgi_param SCRIPT_FILENAME $SRCDIR/bench/appd/health.php;
-			fastcgi_pass fpmkeep;
-			fastcgi_keep_conn on;
-		}
-	}
-	server {
-		listen 127.0.0.1:$NCPORT;
-		root $T;
-		location /cgi-bin/ {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param HTTP_PROXY "";
-			fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
-			fastcgi_pass fcgiwrap;
-		}
-	}
-}
 E
-"$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" >"$T/nginx/out.log" 2>&1 &
-NGINX_PID=$!
+	fastcgi_server "$naport" / appd "fastcgi_keep_conn on;"
+	fastcgi_server "$npport" "= /api/health" fpm "$health"
+	fastcgi_server "$nkport" "= /api/health" fpmkeep "$health" \
+	    "fastcgi_keep_conn on;"
+	fastcgi_server "$ncport" /cgi-bin/ fcgiwrap "root $tmp;" \
+	    'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;'
+} | nginx_conf
+start_nginx
 
 # The targets: NAME URL GROUPS (the server processes that do its work)
-cat >"$T/targets" <<E
-health-webd-appd http://127.0.0.1:$WPORT/api/health webd,appd,mariadb
-health-nginx-fpm http://127.0.0.1:$NPPORT/api/health nginx,fpm,mariadb
-health-nginx-fpm-keep http://127.0.0.1:$NKPORT/api/health nginx,fpmkeep,mariadb
-health-nginx-appd http://127.0.0.1:$NAPORT/api/health nginx,appd,mariadb
-cgi-webd-appd http://127.0.0.1:$WPORT/cgi-bin/hello.sh webd,appd
-cgi-nginx-fcgiwrap http://127.0.0.1:$NCPORT/cgi-bin/hello.sh nginx,fcgiwrap
+cat >"$tmp/targets" <<E
+health-webd-appd http://127.0.0.1:$wport/api/health webd,appd,mariadb
+health-nginx-fpm http://127.0.0.1:$npport/api/health nginx,fpm,mariadb
+health-nginx-fpm-keep http://127.0.0.1:$nkport/api/health nginx,fpmkeep,mariadb
+health-nginx-appd http://127.0.0.1:$naport/api/health nginx,appd,mariadb
+cgi-webd-appd http://127.0.0.1:$wport/cgi-bin/hello.sh webd,appd
+cgi-nginx-fcgiwrap http://127.0.0.1:$ncport/cgi-bin/hello.sh nginx,fcgiwrap
 E
 
-# Every target answers 200 with the expected body (bounded wait).
-ready=0
-i=0
-while [ $i -lt 100 ]; do
-	ready=1
-	while read -r name url groups; do
-		out=$(curl -s -m 2 -w ' %{http_code}' "$url" 2>/dev/null)
-		case "$name:$out" in
-		health-*'"schema":1}'*' 200') ;;
-		cgi-*'hello from /cgi-bin/hello.sh'*' 200') ;;
-		*) ready=0; last="$name: $out" ;;
-		esac
-	done <"$T/targets"
-	[ $ready = 1 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ $ready != 1 ]; then
-	echo "not ready: $last" >&2
-	for f in appd.log webd.log fpm.log fpm.out fcgiwrap.log \
-	    nginx/error.log nginx/out.log; do
-		[ -s "$T/$f" ] && { echo "--- $f"; tail -n 20 "$T/$f"; } >&2
+# not_ready WHAT: says what did not answer, with the servers' logs; exits.
+not_ready() {
+	echo "not ready: $1" >&2
+	for f in appd.log webd.log fpm.log fpm.out fcgiwrap.log nginx.log; do
+		[ -s "$tmp/$f" ] && { echo "--- $f"; tail -n 20 "$tmp/$f"; } >&2
 	done
 	exit 1
-fi
+}
+# Every target answers 2xx (bounded wait), then 200 with the expected body.
+# shellcheck disable=SC2046
+wait_urls 100 $(cut -d' ' -f2 "$tmp/targets") ||
+    not_ready "not every target answers 2xx"
+while read -r name url groups; do
+	out=$(curl -s -m 2 -w ' %{http_code}' "$url" 2>/dev/null)
+	case "$name:$out" in
+	health-*'"schema":1}'*' 200') ;;
+	cgi-*'hello from /cgi-bin/hello.sh'*' 200') ;;
+	*) not_ready "$name: $out" ;;
+	esac
+done <"$tmp/targets"
 
 if [ -n "${BENCH_PAUSE:-}" ]; then
 	# for profiling by hand: the stack stays up this long
-	cat "$T/targets"
-	echo "webd $WEBD_PID appd $APPD_PID nginx $NGINX_PID fpm $FPM_PID fcgiwrap $FCGIWRAP_PID mariadb $MDB_PID"
+	cat "$tmp/targets"
+	echo "webd $wpid appd $appd_pid nginx $npid fpm $fpm_pid fcgiwrap $fcgiwrap_pid mariadb $MDB_PID"
 	sleep "$BENCH_PAUSE"
 	exit 0
 fi
@@ -315,22 +248,22 @@ fi
 # PIDs of a group: the main process and its children.
 group_pids() {
 	case $1 in
-	webd) m=$WEBD_PID ;;
-	appd) m=$APPD_PID ;;
-	nginx) m=$NGINX_PID ;;
+	webd) m=$wpid ;;
+	appd) m=$appd_pid ;;
+	nginx) m=$npid ;;
 	fpm | fpmkeep)
 		# one pool's children (the master only with the first)
 		pool=bench
 		[ "$1" = fpmkeep ] && pool=keep
-		[ $1 = fpm ] && printf '%s ' "$FPM_PID"
-		for p in $(pgrep -P "$FPM_PID"); do
+		[ $1 = fpm ] && printf '%s ' "$fpm_pid"
+		for p in $(pgrep -P "$fpm_pid"); do
 			case $(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ') in
 			*"pool $pool"*) printf '%s ' "$p" ;;
 			esac
 		done
 		echo
 		return ;;
-	fcgiwrap) m=$FCGIWRAP_PID ;;
+	fcgiwrap) m=$fcgiwrap_pid ;;
 	mariadb) m=$MDB_PID ;;
 	esac
 	echo "$m $(pgrep -P "$m" | tr '\n' ' ')"
@@ -360,21 +293,23 @@ cpu_all() {
 }
 HZ=$(getconf CLK_TCK)
 
-# run NAME URL GROUPS [DURATION]: one wrk run; appends "NAME ok/s p99_ms
-# front_us app_us db_us errors" to $T/results (unless warming up): the
-# CPU time of the front, the app server and MariaDB per request.
-run() {
+
+# run_target NAME URL GROUPS [DURATION]: one wrk run; appends "NAME ok/s
+# p99_ms front_us app_us db_us errors" to $tmp/results (unless warming up):
+# the CPU time of the front, the app server and MariaDB per request.
+run_target() {
 	c0=$(cpu_all "$3")
 	wrk -t2 -c64 -d"${4:-$DURATION}" --timeout 10s --latency "$2" \
-	    >"$T/wrk.out" 2>&1 &
-	WRK_PID=$!
-	wait $WRK_PID
-	WRK_PID=
+	    >"$tmp/wrk.out" 2>&1 &
+	wrk_pid=$!
+	pids="$pids $wrk_pid"
+	wait $wrk_pid
+	pids=${pids% "$wrk_pid"}
 	c1=$(cpu_all "$3")
 	[ -n "${4:-}" ] && return 0
-	cp "$T/wrk.out" "$T/wrk-$1-$r.out"
+	cp "$tmp/wrk.out" "$tmp/wrk-$1-$r.out"
 	# what failed, if anything
-	grep -E 'Non-2xx|Socket errors' "$T/wrk.out" | sed 's/^ */    /'
+	grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" | sed 's/^ */    /'
 	awk -v name="$1" -v hz="$HZ" -v c0="$c0" -v c1="$c1" '
 	function ms(v,   u) {
 		u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
@@ -395,15 +330,15 @@ run() {
 		ng = split(c0, a, " "); split(c1, b, " ")
 		printf "%s %.0f %.2f %s %s %s %d\n", name, (n - bad) / secs, p99,
 		    us(1), us(2), us(3), bad
-	}' "$T/wrk.out" | tee -a "$T/results" | awk '{ printf "  %-19s %7s req/s  p99 %7s ms  CPU us/req: front %4s app %5s db %4s  %s failed\n", $1, $2, $3, $4, $5, $6, $7 }'
+	}' "$tmp/wrk.out" | tee -a "$tmp/results" | awk '{ printf "  %-19s %7s req/s  p99 %7s ms  CPU us/req: front %4s app %5s db %4s  %s failed\n", $1, $2, $3, $4, $5, $6, $7 }'
 }
 
-ntargets=$(wc -l <"$T/targets")
+ntargets=$(wc -l <"$tmp/targets")
 echo "warm-up"
 while read -r name url groups; do
-	run "$name" "$url" "$groups" 2s
-done <"$T/targets"
-: >"$T/results"
+	run_target "$name" "$url" "$groups" 2s
+done <"$tmp/targets"
+: >"$tmp/results"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	echo "round $r"
@@ -411,8 +346,8 @@ while [ $r -le "$ROUNDS" ]; do
 	k=0
 	while [ $k -lt "$ntargets" ]; do
 		line=$(( (r - 1 + k) % ntargets + 1 ))
-		set -- $(sed -n "${line}p" "$T/targets")
-		run "$1" "$2" "$3"
+		set -- $(sed -n "${line}p" "$tmp/targets")
+		run_target "$1" "$2" "$3"
 		k=$((k + 1))
 	done
 	r=$((r + 1))
@@ -420,7 +355,7 @@ done
 
 # Memory of each group now (kB): RSS sum and PSS sum (PSS shares the pages
 # that forked processes have in common).
-: >"$T/mem"
+: >"$tmp/mem"
 for g in webd appd nginx fpm fpmkeep fcgiwrap; do
 	rss=0 pss=0 n=0
 	for p in $(group_pids "$g"); do
@@ -431,26 +366,25 @@ for g in webd appd nginx fpm fpmkeep fcgiwrap; do
 		pss=$((pss + ${v#* }))
 		n=$((n + 1))
 	done
-	echo "$g $n $rss $pss" >>"$T/mem"
+	echo "$g $n $rss $pss" >>"$tmp/mem"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after"
 
 # Server-side failures during the runs: nginx's errors, webd's and appd's
 # warnings (their start-up lines left out), counted by message.
-grep -E '\[(error|crit|alert|emerg)\]' "$T/nginx/error.log" 2>/dev/null |
+grep -E '\[(error|crit|alert|emerg)\]' "$tmp/nginx.log" 2>/dev/null |
     sed 's/^[0-9/: ]*//; s/[0-9]*#[0-9]*: \*[0-9]* //' |
-    sort | uniq -c | sort -rn | head -n 5 >"$T/nginx-errors"
-cat "$T/webd.log" "$T/appd.log" 2>/dev/null | grep -vE \
+    sort | uniq -c | sort -rn | head -n 5 >"$tmp/nginx-errors"
+cat "$tmp/webd.log" "$tmp/appd.log" 2>/dev/null | grep -vE \
     'listening|serving|starting|ready|stopping|stopped|started' |
     sed 's/worker [0-9]*:/worker N:/; s/[0-9][0-9]*/N/g' |
-    sort | uniq -c | sort -rn | head -n 8 >"$T/logs"
+    sort | uniq -c | sort -rn | head -n 8 >"$tmp/logs"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$T/results" | median; }
-runs() { awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$T/results"; }
-errs() { awk -v n="$1" '$1 == n { s += $7 } END { print s + 0 }' "$T/results"; }
-mem() { awk -v g="$1" -v c="$2" '$1 == g { print $c }' "$T/mem"; }
+med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; }
+runs() { awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$tmp/results"; }
+errs() { awk -v n="$1" '$1 == n { s += $7 } END { print s + 0 }' "$tmp/results"; }
+mem() { awk -v g="$1" -v c="$2" '$1 == g { print $c }' "$tmp/mem"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 label() {
@@ -476,13 +410,13 @@ stackmem() {
 }
 
 fail=0
-table=$T/table
+table=$tmp/table
 {
 	echo "| path | req/s (2xx), median | runs | p99 ms | CPU µs/req: front | app server | MariaDB | failed requests | RSS / PSS kB (front + app server) |"
 	echo "|---|---:|---|---:|---:|---:|---:|---:|---|"
 	while read -r name url groups; do
 		echo "| $(label "$name") | $(med "$name" 2) | $(runs "$name") | $(med "$name" 3) | $(med "$name" 4) | $(med "$name" 5) | $(med "$name" 6) | $(errs "$name") | $(stackmem "$name") |"
-	done <"$T/targets"
+	done <"$tmp/targets"
 	echo
 	echo "| comparison | ratio (req/s) | target | front + app CPU/req ratio (lower is better) | |"
 	echo "|---|---:|---:|---:|---|"
@@ -493,7 +427,7 @@ table=$T/table
 		verdict=met
 		if ! awk -v x="$x" -v t="$target" 'BEGIN { exit !(x >= t) }'; then
 			verdict=**missed**
-			echo "$a/$b" >>"$T/missed"
+			echo "$a/$b" >>"$tmp/missed"
 		fi
 		echo "| $what | **${x}×** | ≥ ${target}× | ${y} | $verdict |"
 	done <<E
@@ -507,52 +441,41 @@ E
 	echo "|---|---:|---:|---:|"
 	while read -r g n rss pss; do
 		echo "| $g | $n | $rss | $pss |"
-	done <"$T/mem"
+	done <"$tmp/mem"
 } >"$table"
 cat "$table"
-[ -s "$T/missed" ] && fail=1
-for name in $(cut -d' ' -f1 "$T/targets"); do
+[ -s "$tmp/missed" ] && fail=1
+for name in $(cut -d' ' -f1 "$tmp/targets"); do
 	[ "$(errs "$name")" = 0 ] || { echo "$name: failed requests" >&2; fail=1; }
 done
-if [ -s "$T/nginx-errors" ]; then
+if [ -s "$tmp/nginx-errors" ]; then
 	echo "nginx error.log:" >&2
-	cat "$T/nginx-errors" >&2
+	cat "$tmp/nginx-errors" >&2
 fi
-if [ -s "$T/logs" ]; then
+if [ -s "$tmp/logs" ]; then
 	echo "webd and appd logs:" >&2
-	cat "$T/logs" >&2
+	cat "$tmp/logs" >&2
 fi
 
-results=${RESULTS:-$SRCDIR/bench/RESULTS.md}
-[ -f "$results" ] || printf '# Benchmark results\n' >"$results"
-$PY - "$results" "$table" "$ROUNDS" "$DURATION" "$WORKERS" \
-    "$load_before" "$load_after" "$BENCH_PCONNECT" \
-    "MariaDB $(mariadb_sql 'SELECT VERSION()')" \
-    "$("$FPM" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" \
-    "$NGX_KEEPALIVE" <<'PY'
-import datetime, os, platform, re, sys
-(path, table, rounds, duration, workers, load0, load1, pconnect,
- server, php, keepalive) = sys.argv[1:12]
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
-nginx = os.popen("nginx -v 2>&1").read().strip().replace("nginx version: ", "")
-body = open(table).read().rstrip("\n")
-php_conn = ("a persistent connection per child (`p:localhost`)"
-            if pconnect == "1" else "a new connection per request")
-section = f"""<!-- appd begin -->
+
+php_conn="a new connection per request"
+[ "$BENCH_PCONNECT" = 1 ] &&
+    php_conn="a persistent connection per child (\`p:localhost\`)"
+write_results appd workers="$WORKERS" load0="$load_before" \
+    load1="$load_after" php_conn="$php_conn" keepalive="$NGX_KEEPALIVE" \
+    server="MariaDB $(mariadb_sql 'SELECT VERSION()')" \
+    php="$("$FPM" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-2)" \
+    nginx="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')" <<'INTRO'
 ## appd: the dynamic path (bench/appd.sh)
 
-{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({cpu}),
-kernel {platform.release()}; load average {load0} before, {load1}
+{date} UTC; {cpus} CPUs ({cpu}),
+kernel {kernel}; load average {load0} before, {load1}
 after: the other engineers' builds and tests share the 2 cores, so requests/s are
 noisy; the CPU time per request is the steadier measure.
 `wrk -t2 -c64 -d{duration} --timeout 10s --latency` on 127.0.0.1, {rounds} rounds
 interleaved (the order rotates each round), medians, after a 2 s warm-up
 of each. Everything in one run, behind Unix sockets in a temporary folder,
-against one private {server.strip()} (Unix socket)
+against one private {server} (Unix socket)
 migrated by `foobar-dbmigrate`:
 
 - **webd → appd**: `foobar-webd` (`[location /api/] fastcgi_pass =
@@ -598,14 +521,5 @@ at the end of the runs: RSS summed over each server's processes, and PSS
 
 Command: `make bench` (or `sh bench/appd.sh O`; `B=appd make bench` runs
 this one alone).
-
-{body}
-<!-- appd end -->
-"""
-text = open(path).read()
-pat = re.compile(r"<!-- appd begin -->.*?<!-- appd end -->\n?", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
-PY
-echo "written to $results"
+INTRO
 exit $fail

@@ -1,6 +1,6 @@
-# bench/lib/common.sh - what the webd benchmarks share (sourced, POSIX sh;
-# bench/run.sh runs bench/*.sh, not this folder): a temporary folder
-# removed at exit after the servers started are stopped by PID, free
+# bench/lib/common.sh - what the webd and appd benchmarks share (sourced,
+# POSIX sh; bench/run.sh runs bench/*.sh, not this folder): a temporary
+# folder removed at exit after the servers started are stopped by PID, free
 # ports, webd and nginx started on the configurations written in it,
 # bounded waits, interleaved wrk rounds, medians and the benchmark's
 # section of the results file.
@@ -14,10 +14,17 @@ BIN=${BIN:-$(cd "$O" && pwd)/bin}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# Debian's python3 when there is one, not a slow-starting shim on PATH
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 pids=""
+tree_pids=""
+bench_atexit=""
 
 # bench_init NAME: makes $tmp (/tmp/NAME.XXXXXX); at exit the PIDs in
-# $pids are stopped and $tmp is removed.
+# $pids are stopped, with the children of those in $tree_pids (prefork
+# masters whose children outlive them), in 5 s in all or by SIGKILL; then
+# the command in $bench_atexit runs and $tmp is removed.
 bench_init() {
 	tmp=$(mktemp -d "/tmp/$1.XXXXXX")
 	trap bench_cleanup EXIT
@@ -25,13 +32,24 @@ bench_init() {
 }
 
 bench_cleanup() {
+	for p in $tree_pids; do
+		pids="$pids $(pgrep -P "$p" | tr '\n' ' ')"
+	done
 	for p in $pids; do kill "$p" 2>/dev/null; done
-	sleep 0.5
+	_n=0
+	for p in $pids; do
+		while kill -0 "$p" 2>/dev/null && [ $_n -lt 50 ]; do
+			sleep 0.1
+			_n=$((_n + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	$bench_atexit
 	rm -rf "$tmp"
 }
 
 freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # nginx_conf: writes $tmp/nginx/nginx.conf, stdin being the rest of its
@@ -58,21 +76,22 @@ start_webd() {
 
 # start_nginx: nginx on $tmp/nginx/nginx.conf, its PID in $npid.
 start_nginx() {
-	"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
+	"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e stderr \
 	    -g "daemon off; pid $tmp/nginx/pid; error_log stderr;" \
 	    2>"$tmp/nginx.log" &
 	npid=$!
 	pids="$pids $npid"
 }
 
-# wait_urls N URL...: until every URL answers 2xx, N tries 0.1 s apart.
+# wait_urls N URL...: until every URL answers 2xx, N tries 0.1 s apart
+# (2 s at most per request).
 wait_urls() {
 	_n=$1
 	shift
 	for _ in $(seq "$_n"); do
 		_up=1
 		for _u; do
-			curl -sf -o /dev/null "$_u" || { _up=0; break; }
+			curl -sf -m 2 -o /dev/null "$_u" || { _up=0; break; }
 		done
 		[ $_up = 1 ] && return 0
 		sleep 0.1
@@ -121,15 +140,18 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 m() { awk -v s="$1" -v f="$2" -v c="$3" '$1 == s && $2 == f { print $c }' \
     "$tmp/results" | median; }
 
-# write_results NAME: replaces the section NAME of the results file with
-# stdin (a Python format string over date, cpus, cpu, kernel, nginx,
-# rounds and duration) followed by $tmp/table.
+# write_results NAME [KEY=VALUE...]: replaces the section NAME of the
+# results file with stdin (a Python format string over date, cpus, cpu,
+# kernel, nginx, rounds, duration and the KEYs, which override them)
+# followed by $tmp/table.
 write_results() {
 	cat >"$tmp/intro"
 	results=${RESULTS:-$SRCDIR/bench/RESULTS.md}
 	[ -f "$results" ] || printf '# Benchmark results\n' >"$results"
-	python3 - "$results" "$1" "$tmp/intro" "$tmp/table" "$ROUNDS" \
-	    "$DURATION" <<'PY'
+	_name=$1
+	shift
+	$PY - "$results" "$_name" "$tmp/intro" "$tmp/table" "$ROUNDS" \
+	    "$DURATION" "$@" <<'PY'
 import datetime, os, platform, re, sys
 path, name, intro, table, rounds, duration = sys.argv[1:7]
 cpu = "?"
@@ -137,11 +159,13 @@ for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         cpu = line.split(":", 1)[1].strip()
         break
-head = open(intro).read().format(
+fields = dict(
     date=f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M}",
     cpus=os.cpu_count(), cpu=cpu, kernel=platform.release(),
     nginx=os.popen("nginx -v 2>&1").read().strip(),
     rounds=rounds, duration=duration)
+fields.update(arg.split("=", 1) for arg in sys.argv[7:])
+head = open(intro).read().format(**fields)
 begin, end = f"<!-- {name} begin -->", f"<!-- {name} end -->"
 section = f"{begin}\n{head}\n{open(table).read()}\n{end}\n"
 text = open(path).read()

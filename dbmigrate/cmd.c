@@ -188,11 +188,36 @@ check_failed(struct run *r)
 	return DBM_EXIT_FAILED;
 }
 
+/* What a history row says of its version's file. */
+enum row_state {
+	ROW_FAILED,		/* success = 0: failed or cut short */
+	ROW_NO_CHECKSUM,	/* a baseline without a file: nothing to check */
+	ROW_MISSING,		/* applied, the file is gone */
+	ROW_CHANGED,		/* applied, the file changed since */
+	ROW_APPLIED		/* applied, the file as it was */
+};
+
+/* Classifies history row h against m, the file of its version (NULL
+ * when the folder has none). */
+static enum row_state
+row_state(const struct hrow *h, const struct migration *m)
+{
+	if (!h->success)
+		return ROW_FAILED;
+	if (h->checksum[0] == '\0')
+		return ROW_NO_CHECKSUM;
+	if (m == NULL)
+		return ROW_MISSING;
+	if (strcmp(m->up.checksum, h->checksum) != 0)
+		return ROW_CHANGED;
+	return ROW_APPLIED;
+}
+
 /* Applied files that changed or vanished. Skips version skip (redo).
  * Returns the number of changed files (missing ones only warn when
  * warn_missing is 1, count when 0). */
 static int
-check_drift(struct run *r, uint64_t skip, int warn_missing, int quiet)
+check_drift(struct run *r, uint64_t skip, int warn_missing)
 {
 	struct migration *m;
 	struct hrow *h;
@@ -201,25 +226,23 @@ check_drift(struct run *r, uint64_t skip, int warn_missing, int quiet)
 
 	for (i = 0; i < r->h.n; i++) {
 		h = &r->h.rows[i];
-		if (!h->success || h->checksum[0] == '\0' ||
-		    h->version == skip)
+		if (h->version == skip)
 			continue;
 		m = mdir_find(&r->md, h->version);
-		if (m == NULL) {
-			if (!quiet)
-				log_warn("applied migration %" PRIu64 "_%s has "
-				    "no file in %s", h->version, h->name,
-				    r->o->dir);
+		switch (row_state(h, m)) {
+		case ROW_MISSING:
+			log_warn("applied migration %" PRIu64 "_%s has no file "
+			    "in %s", h->version, h->name, r->o->dir);
 			n += !warn_missing;
-			continue;
-		}
-		if (strcmp(m->up.checksum, h->checksum) != 0) {
-			if (!quiet)
-				log_err("%s changed after it was applied "
-				    "(checksum %.12s... recorded, %.12s... "
-				    "now)", m->up.path, h->checksum,
-				    m->up.checksum);
+			break;
+		case ROW_CHANGED:
+			log_err("%s changed after it was applied (checksum "
+			    "%.12s... recorded, %.12s... now)", m->up.path,
+			    h->checksum, m->up.checksum);
 			n++;
+			break;
+		default:
+			break;
 		}
 	}
 	return n;
@@ -228,7 +251,7 @@ check_drift(struct run *r, uint64_t skip, int warn_missing, int quiet)
 static int
 refuse_drift(struct run *r, uint64_t skip)
 {
-	if (check_drift(r, skip, 1, 0) == 0)
+	if (check_drift(r, skip, 1) == 0)
 		return 0;
 	log_err("refusing to migrate: revert the file changes, or run "
 	    "'foobar-dbmigrate repair' to accept the files as they are now");
@@ -530,21 +553,29 @@ status_line(struct run *r, struct hrow *h, struct migration *m,
 		state = m->version < max ? "pending (out of order)" :
 		    "pending";
 		counts[0]++;
-	} else if (!h->success) {
-		state = strcmp(h->action, "down") == 0 ? "FAILED (down)" :
-		    "FAILED";
-		counts[1]++;
-	} else if (h->checksum[0] == '\0') {
-		state = "baseline";
-	} else if (m == NULL) {
-		state = "applied, file missing";
-		counts[2]++;
-	} else if (strcmp(m->up.checksum, h->checksum) != 0) {
-		state = "applied, file CHANGED";
-		counts[2]++;
 	} else {
-		state = strcmp(h->action, "baseline") == 0 ? "baseline" :
-		    "applied";
+		switch (row_state(h, m)) {
+		case ROW_FAILED:
+			state = strcmp(h->action, "down") == 0 ?
+			    "FAILED (down)" : "FAILED";
+			counts[1]++;
+			break;
+		case ROW_NO_CHECKSUM:
+			state = "baseline";
+			break;
+		case ROW_MISSING:
+			state = "applied, file missing";
+			counts[2]++;
+			break;
+		case ROW_CHANGED:
+			state = "applied, file CHANGED";
+			counts[2]++;
+			break;
+		default:
+			state = strcmp(h->action, "baseline") == 0 ?
+			    "baseline" : "applied";
+			break;
+		}
 	}
 	if (h != NULL)
 		snprintf(when, sizeof(when), "%s  %lld ms", h->applied_at,
@@ -598,7 +629,7 @@ do_validate(struct run *r, const struct target *t)
 {
 	int drift, rc;
 
-	drift = check_drift(r, 0, 0, 0);
+	drift = check_drift(r, 0, 0);
 	if ((rc = check_failed(r)) != 0)
 		return rc;
 	if (drift > 0) {
@@ -670,7 +701,8 @@ do_repair(struct run *r, const struct target *t)
 	for (i = 0; i < r->h.n; i++) {
 		h = &r->h.rows[i];
 		m = mdir_find(&r->md, h->version);
-		if (!h->success) {
+		switch (row_state(h, m)) {
+		case ROW_FAILED:
 			printf("removing the failed record of %" PRIu64 "_%s "
 			    "(it now counts as not applied)%s\n", h->version,
 			    h->name, dry);
@@ -678,17 +710,21 @@ do_repair(struct run *r, const struct target *t)
 			    history_delete(r->db, h->version) == -1)
 				return EXIT_RUNTIME;
 			n++;
-		} else if (m != NULL && h->checksum[0] != '\0' &&
-		    strcmp(m->up.checksum, h->checksum) != 0) {
+			break;
+		case ROW_CHANGED:
 			printf("accepting the changed file %s%s\n", m->up.base,
 			    dry);
 			if (!r->o->dry_run && history_realign(r->db,
 			    h->version, m->name, m->up.checksum) == -1)
 				return EXIT_RUNTIME;
 			n++;
-		} else if (m == NULL && h->checksum[0] != '\0') {
+			break;
+		case ROW_MISSING:
 			log_warn("applied migration %" PRIu64 "_%s has no "
 			    "file; left as it is", h->version, h->name);
+			break;
+		default:
+			break;
 		}
 	}
 	if (n == 0)

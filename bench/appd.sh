@@ -385,7 +385,17 @@ med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; 
 runs() { awk -v n="$1" '$1 == n { printf "%s%s", sep, $2; sep = ", " }' "$tmp/results"; }
 errs() { awk -v n="$1" '$1 == n { s += $7 } END { print s + 0 }' "$tmp/results"; }
 mem() { awk -v g="$1" -v c="$2" '$1 == g { print $c }' "$tmp/mem"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-") print "-"
+		else printf "%.2f", (b > 0 ? a / b : 0)
+	}'
+}
+# front + app CPU µs/req of a target; "-" when it answered nothing
+cpusum() {
+	awk -v f="$(med "$1" 4)" -v a="$(med "$1" 5)" \
+	    'BEGIN { print (f == "-" || a == "-") ? "-" : f + a }'
+}
 
 label() {
 	case $1 in
@@ -422,8 +432,7 @@ table=$tmp/table
 	echo "|---|---:|---:|---:|---|"
 	while read -r a b target what; do
 		x=$(ratio "$(med "$a" 2)" "$(med "$b" 2)")
-		y=$(ratio "$(($(med "$a" 4) + $(med "$a" 5)))" \
-		    "$(($(med "$b" 4) + $(med "$b" 5)))")
+		y=$(ratio "$(cpusum "$a")" "$(cpusum "$b")")
 		verdict=met
 		if ! awk -v x="$x" -v t="$target" 'BEGIN { exit !(x >= t) }'; then
 			verdict=**missed**

@@ -108,7 +108,8 @@ void appd_worker_run(const struct appd_worker_args *a)
 int appd_master_run(struct appd_conf *conf, const char *config_path,
     int listen_fd);
 
-/* cgi_resp.c: the header block of a CGI response (pure). */
+/* cgi_resp.c: the header block of a CGI response (pure), read with
+ * lib/cgihead.h. */
 struct appd_cgi_head {
 	int status;		/* from Status:, Location: 302, else 200 */
 	char *headers;		/* "Name: value\r\n" lines except Status:,
@@ -118,12 +119,7 @@ struct appd_cgi_head {
 	int has_location;
 };
 
-/* Looks for the end of the header block in buf (len bytes): a blank line
- * ("\n\n" or "\r\n\r\n"). Returns the bytes of the block including the
- * blank line, 0 when it is not complete yet. */
-size_t appd_cgi_head_end(const char *buf, size_t len);
-
-/* Parses the header block (len bytes, from appd_cgi_head_end) into h.
+/* Parses the header block (len bytes, from cgihead_end) into h.
  * Returns 0, or -1 with *err for a malformed block (bad line, bad Status,
  * no Content-Type and no Location). Free h->headers with free(). */
 int appd_cgi_head_parse(const char *buf, size_t len,

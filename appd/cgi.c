@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgihead.h"
 #include "log.h"
 
 #define CGI_HEAD_MAX 65536
@@ -199,7 +200,7 @@ cgi_send_head(struct cgi_run *c)
 {
 	struct appd_cgi_head h;
 	const char *err;
-	size_t end = appd_cgi_head_end(c->head, c->headlen);
+	size_t end = cgihead_end(c->head, c->headlen, 0);
 	char line[32];
 	int n;
 

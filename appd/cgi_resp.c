@@ -1,76 +1,52 @@
-/* cgi_resp.c - the header block of a CGI response (RFC 3875 §6): pure. */
+/* cgi_resp.c - what appd takes from the head of a CGI response (RFC 3875
+ * §6), read with lib/cgihead: pure. */
 #include "appd.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-size_t
-appd_cgi_head_end(const char *buf, size_t len)
-{
-	size_t i;
+#include "cgihead.h"
 
-	for (i = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (i + 1 < len && buf[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
-			return i + 3;
-		if (i == 0)
-			return 1;
-		if (i == 1 && buf[0] == '\r')
-			return 2;
-	}
-	return 0;
+/* A Status value: three digits, the first 1 to 5, then the end or a space
+ * and a reason phrase. Returns the code, -1 for anything else. */
+static int
+cgi_status(const char *v, size_t len)
+{
+	if (len < 3 || memchr("12345", v[0], 5) == NULL ||
+	    v[1] < '0' || v[1] > '9' || v[2] < '0' || v[2] > '9' ||
+	    (len > 3 && v[3] != ' '))
+		return -1;
+	return (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
 }
 
+/* One field into h: Status into h->status, the others copied to
+ * h->headers as "Name: value\r\n". */
 static int
-cgi_token_char(unsigned char c)
-{
-	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
-}
-
-/* One "Name: value" line (without its line end) into h. */
-static int
-cgi_head_line(const char *line, size_t len, struct appd_cgi_head *h,
+cgi_head_field(const struct cgihead_field *f, struct appd_cgi_head *h,
     const char **err)
 {
-	size_t nlen = 0, v;
+	char *out = h->headers + h->headers_len;
 
-	while (nlen < len && cgi_token_char((unsigned char)line[nlen]))
-		nlen++;
-	if (nlen == 0 || nlen == len || line[nlen] != ':') {
-		*err = "malformed header line in CGI output";
-		return -1;
-	}
-	for (v = nlen + 1; v < len && (line[v] == ' ' || line[v] == '\t');
-	    v++)
-		;
-	if (nlen == 6 && strncasecmp(line, "Status", 6) == 0) {
-		if (len - v < 3 || memchr("12345", line[v], 5) == NULL ||
-		    line[v + 1] < '0' || line[v + 1] > '9' ||
-		    line[v + 2] < '0' || line[v + 2] > '9' ||
-		    (len - v > 3 && line[v + 3] != ' ')) {
+	if (f->name_len == 6 && strncasecmp(f->name, "Status", 6) == 0) {
+		h->status = cgi_status(f->value, f->value_len);
+		if (h->status == -1) {
 			*err = "bad Status header in CGI output";
 			return -1;
 		}
-		h->status = (line[v] - '0') * 100 + (line[v + 1] - '0') * 10 +
-		    (line[v + 2] - '0');
 		return 0;
 	}
-	if (nlen == 12 && strncasecmp(line, "Content-Type", 12) == 0)
+	if (f->name_len == 12 && strncasecmp(f->name, "Content-Type", 12) == 0)
 		h->has_type = 1;
-	if (nlen == 8 && strncasecmp(line, "Location", 8) == 0)
+	if (f->name_len == 8 && strncasecmp(f->name, "Location", 8) == 0)
 		h->has_location = 1;
-	memcpy(h->headers + h->headers_len, line, nlen);
-	h->headers_len += nlen;
-	memcpy(h->headers + h->headers_len, ": ", 2);
-	h->headers_len += 2;
-	memcpy(h->headers + h->headers_len, line + v, len - v);
-	h->headers_len += len - v;
-	memcpy(h->headers + h->headers_len, "\r\n", 2);
-	h->headers_len += 2;
+	memcpy(out, f->name, f->name_len);
+	out += f->name_len;
+	memcpy(out, ": ", 2);
+	memcpy(out + 2, f->value, f->value_len);
+	out += 2 + f->value_len;
+	memcpy(out, "\r\n", 2);
+	h->headers_len += f->name_len + f->value_len + 4;
 	return 0;
 }
 
@@ -78,7 +54,9 @@ int
 appd_cgi_head_parse(const char *buf, size_t len, struct appd_cgi_head *h,
     const char **err)
 {
-	size_t off = 0, end, l;
+	struct cgihead_field f;
+	size_t off = 0;
+	int r;
 
 	memset(h, 0, sizeof(*h));
 	/* each line grows by at most ": " + "\r\n" - 1 */
@@ -87,20 +65,11 @@ appd_cgi_head_parse(const char *buf, size_t len, struct appd_cgi_head *h,
 		*err = "out of memory";
 		return -1;
 	}
-	while (off < len) {
-		end = off;
-		while (end < len && buf[end] != '\n')
-			end++;
-		l = end - off;
-		if (l > 0 && buf[end - 1] == '\r')
-			l--;
-		if (l == 0)
-			break;	/* the blank line */
-		if (memchr(buf + off, '\0', l) != NULL ||
-		    cgi_head_line(buf + off, l, h, err) == -1)
+	while ((r = cgihead_next(buf, len, &off, &f, err)) == 1)
+		if (cgi_head_field(&f, h, err) == -1)
 			goto fail;
-		off = end + 1;
-	}
+	if (r == -1)
+		goto fail;
 	if (!h->has_type && !h->has_location) {
 		*err = "CGI output has neither Content-Type nor Location";
 		goto fail;

@@ -58,8 +58,4 @@ install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
 	install -m 644 etc/systemd/foobar-appd.socket \
 		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/appd/appd-systemd.sh
-
-FUZZERS += fuzz-cgi-head
-fuzz-cgi-head_SRCS = tests/fuzz/fuzz_cgi_head.c appd/cgi_resp.c
-fuzz-cgi-head_CORPUS = tests/fuzz/corpus/cgi-head
 ITESTS += tests/appd/appd-webd.sh

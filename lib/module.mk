@@ -1,6 +1,11 @@
-LIB_SRCS += lib/log.c lib/conf.c lib/cli.c
+LIB_SRCS += lib/log.c lib/conf.c lib/cli.c lib/cgihead.c
 UNIT_TESTS += test-lib
 test-lib_SRCS = tests/unit/test_lib.c
 FUZZERS += fuzz-conf
 fuzz-conf_SRCS = tests/fuzz/fuzz_conf.c
 fuzz-conf_CORPUS = tests/fuzz/corpus/conf
+# The head of a CGI response as lib/cgihead.c reads it, and as appd and
+# webd take it.
+FUZZERS += fuzz-cgi-head
+fuzz-cgi-head_SRCS = tests/fuzz/fuzz_cgi_head.c appd/cgi_resp.c webd/cgi.c
+fuzz-cgi-head_CORPUS = tests/fuzz/corpus/cgi-head

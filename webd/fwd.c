@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgihead.h"
 #include "fcgi.h"
 #include "log.h"
 #include "sd.h"
@@ -792,7 +793,7 @@ static int
 fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 {
 	if (fr->state != FR_HEADERS) {
-		size_t take = n, i, off;
+		size_t take = n, off;
 		char *end;
 
 		if (fr->hdr == NULL &&
@@ -803,9 +804,8 @@ fwd_stdout(struct fwd_req *fr, const unsigned char *d, size_t n)
 		memcpy(fr->hdr + fr->hlen, d, take);
 		fr->hdr[fr->hlen + take] = '\0';
 		/* look for the blank line, also across the old bytes */
-		i = fr->hlen > 3 ? fr->hlen - 3 : 0;
-		off = cgi_header_end(fr->hdr + i, fr->hlen + take - i);
-		end = off > 0 ? fr->hdr + i + off : NULL;
+		off = cgihead_end(fr->hdr, fr->hlen + take, fr->hlen);
+		end = off > 0 ? fr->hdr + off : NULL;
 		if (end == NULL) {
 			if (take < n)
 				return -1;

@@ -14,13 +14,11 @@ test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cgi.c
 test-webd_PKGS = libsystemd
 
-FUZZERS += fuzz-path fuzz-range fuzz-webd-cgi
+FUZZERS += fuzz-path fuzz-range
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
-fuzz-webd-cgi_SRCS = tests/fuzz/fuzz_webd_cgi.c webd/cgi.c
-fuzz-webd-cgi_CORPUS = tests/fuzz/corpus/webd-cgi
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd

@@ -217,14 +217,11 @@ void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
 /* cgi.c - pure */
 
 /* Calls fn for each well-formed "Name: value" line of a CGI response
- * header (hlen bytes; lines end in LF or CRLF); names that are not
- * tokens, values with NUL or CR, and overlong lines are skipped. */
+ * header (hlen bytes, through its blank line: see cgihead_end() in
+ * lib/cgihead.h), up to the blank line; names that are not tokens, lines
+ * with NUL or CR, and overlong lines are skipped. */
 void cgi_header_each(const char *hdr, size_t hlen,
     void (*fn)(void *arg, const char *name, const char *value), void *arg);
-
-/* The length of the header in buf (through its blank line), or 0 when
- * the blank line has not come yet. */
-size_t cgi_header_end(const char *buf, size_t len);
 
 /* An event source in a loop thread's epoll set: data.ptr points to one,
  * and fn handles its events. */

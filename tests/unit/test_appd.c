@@ -4,27 +4,17 @@
 #include <string.h>
 
 #include "../../appd/appd.h"
+#include "cgihead.h"
 #include "unit.h"
 
 static int
 parse(const char *s, struct appd_cgi_head *h, const char **err)
 {
-	size_t end = appd_cgi_head_end(s, strlen(s));
+	size_t end = cgihead_end(s, strlen(s), 0);
 
 	ck_assert_uint_gt(end, 0);
 	return appd_cgi_head_parse(s, end, h, err);
 }
-
-START_TEST(head_end)
-{
-	ck_assert_uint_eq(appd_cgi_head_end("A: b\r\n\r\nbody", 12), 8);
-	ck_assert_uint_eq(appd_cgi_head_end("A: b\n\nbody", 10), 6);
-	ck_assert_uint_eq(appd_cgi_head_end("A: b\r\n", 6), 0);
-	ck_assert_uint_eq(appd_cgi_head_end("A: b\n", 5), 0);
-	ck_assert_uint_eq(appd_cgi_head_end("", 0), 0);
-	ck_assert_uint_eq(appd_cgi_head_end("\r\nbody", 6), 2);
-}
-END_TEST
 
 START_TEST(head_status)
 {
@@ -63,6 +53,7 @@ START_TEST(head_errors)
 		"Status: 99\nContent-Type: a\n\n",
 		"Bad Name: x\nContent-Type: a\n\n",
 		"X-Only: 1\n\n",
+		"X-Cr: a\rb\nContent-Type: a\n\n",
 		NULL
 	};
 	struct appd_cgi_head h;
@@ -84,7 +75,6 @@ main(void)
 	Suite *s = suite_create("appd");
 	TCase *tc = tcase_create("appd");
 
-	tcase_add_test(tc, head_end);
 	tcase_add_test(tc, head_status);
 	tcase_add_test(tc, head_errors);
 	suite_add_tcase(s, tc);

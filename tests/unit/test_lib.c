@@ -1,4 +1,5 @@
-/* test_lib.c - lib/: config loading, value parsers, log escaping. */
+/* test_lib.c - lib/: config loading, value parsers, log escaping, CGI
+ * response heads. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgihead.h"
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
@@ -531,6 +533,80 @@ START_TEST(log_lines)
 }
 END_TEST
 
+START_TEST(cgihead_ends)
+{
+	static const char *split[] = {
+		"AB: c\nde\n\nbody", "AB: c\r\nde\r\n\r\nbody",
+		"A: b\n\r\nbody", "\r\nbody", "\nbody", NULL
+	};
+	size_t i, len, end, from;
+
+	ck_assert_uint_eq(cgihead_end("A: b\r\n\r\nbody", 12, 0), 8);
+	ck_assert_uint_eq(cgihead_end("A: b\n\nbody", 10, 0), 6);
+	ck_assert_uint_eq(cgihead_end("A: b\r\n", 6, 0), 0);
+	ck_assert_uint_eq(cgihead_end("A: b\n", 5, 0), 0);
+	ck_assert_uint_eq(cgihead_end("A: b\r\r\n", 7, 0), 0);
+	ck_assert_uint_eq(cgihead_end("", 0, 0), 0);
+	/* an empty head */
+	ck_assert_uint_eq(cgihead_end("\r\nbody", 6, 0), 2);
+	ck_assert_uint_eq(cgihead_end("\nbody", 5, 0), 1);
+	ck_assert_uint_eq(cgihead_end("\r\n\r\nbody", 8, 0), 2);
+	/* a search resumed at any byte finds the same end, and no blank
+	 * line where the old bytes end just after a line end ("\nde") */
+	for (i = 0; split[i] != NULL; i++) {
+		len = strlen(split[i]);
+		end = cgihead_end(split[i], len, 0);
+		ck_assert_uint_gt(end, 0);
+		for (from = 0; from <= len; from++)
+			if (cgihead_end(split[i], from, 0) == 0)
+				ck_assert_uint_eq(cgihead_end(split[i], len,
+				    from), end);
+	}
+}
+END_TEST
+
+/* The fields cgihead_next() reads in head: "[name=value]" each, "!" for
+ * a malformed line. */
+static void
+t_cgihead(const char *head, size_t len, char *out, size_t outlen)
+{
+	struct cgihead_field f;
+	const char *err;
+	size_t off = 0, n = 0;
+	int r;
+
+	out[0] = '\0';
+	while ((r = cgihead_next(head, len, &off, &f, &err)) != 0 &&
+	    n < outlen)
+		n += (size_t)(r == -1 ? snprintf(out + n, outlen - n, "!") :
+		    snprintf(out + n, outlen - n, "[%.*s=%.*s]",
+		    (int)f.name_len, f.name, (int)f.value_len, f.value));
+}
+
+START_TEST(cgihead_fields)
+{
+	static const char head[] = "Status: 404 Not Found\r\n"
+	    "Content-Type:text/plain \r\nX-Empty:\nbad line\n"
+	    "Bad Name: x\n: novalue\nX-Cr: a\rb\nX-Nul: a\0b\n"
+	    "X-Tab:\t a b\t\r\nLocation: /a\r\n\r\nAfter: blank\n";
+	char out[256];
+
+	t_cgihead(head, sizeof(head) - 1, out, sizeof(out));
+	ck_assert_str_eq(out, "[Status=404 Not Found][Content-Type=text/plain]"
+	    "[X-Empty=]!!!!![X-Tab=a b][Location=/a]");
+	/* the end of the bytes ends the head too, a last line without LF
+	 * included */
+	t_cgihead("A: b\nC: d", 9, out, sizeof(out));
+	ck_assert_str_eq(out, "[A=b][C=d]");
+	t_cgihead("A: b\r", 5, out, sizeof(out));
+	ck_assert_str_eq(out, "[A=b]");
+	t_cgihead("", 0, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	t_cgihead("\r\nA: b\n", 7, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -547,6 +623,8 @@ main(void)
 	tcase_add_test(tc, parse_values);
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, log_lines);
+	tcase_add_test(tc, cgihead_ends);
+	tcase_add_test(tc, cgihead_fields);
 	suite_add_tcase(s, tc);
 	/* one child process per case: slow under ASan, whose leak check
 	 * runs at each child's exit */

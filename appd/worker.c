@@ -108,18 +108,20 @@ worker_draining(void)
 
 /* --- database ------------------------------------------------------ */
 
-/* Connects, or sets when to try again. A refused connection (the server
- * is restarting: its socket is gone or nobody listens) costs nothing to
+/* Connects, or sets when to try again. A server that refuses at once
+ * (restarting: its socket is gone or nobody listens) costs nothing to
  * try, so the next request tries again after 100 ms and a restarted
  * server is seen at once by every worker; an attempt that took long (a
- * host that does not answer) backs off from 0.5 to 5 s, so that requests
- * keep failing fast instead of each waiting for connect_timeout. */
+ * host that does not answer) or a refusal by the server itself (access
+ * denied, no such database) backs off from 0.5 to 5 s, so that requests
+ * keep failing fast and the server's log is not flooded. */
 static void
 worker_db_connect(void)
 {
 	struct db_opts o = { 0 };
 	char err[256];
 	int64_t delay, t0 = appd_now_ms();
+	enum db_fail why = DB_FAIL_OTHER;
 
 	o.option_file = W.conf->db_option_file;
 	o.group = W.conf->db_group;
@@ -127,7 +129,7 @@ worker_db_connect(void)
 	    1000);
 	o.read_timeout = 10;
 	o.write_timeout = 10;
-	W.db = db_open(&o, err, sizeof(err), NULL);
+	W.db = db_open(&o, err, sizeof(err), &why);
 	if (W.db != NULL) {
 		if (W.db_failures > 0)
 			log_info("database connection restored");
@@ -137,7 +139,7 @@ worker_db_connect(void)
 	if (W.db_failures == 0)
 		log_warn("database: %s", err);
 	W.db_failures++;
-	if (appd_now_ms() - t0 < 100) {
+	if (why == DB_FAIL_SERVER && appd_now_ms() - t0 < 100) {
 		W.db_retry_ms = appd_now_ms() + 100;
 		return;
 	}

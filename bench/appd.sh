@@ -107,13 +107,7 @@ pids="$pids $appd_pid"
 # --- webd: its defaults (one thread per CPU, fastcgi_keepalive = 64 kept
 # backend connections in all); /cgi-bin/ without kept connections, as
 # etc/webd.conf ships it and as nginx -> fcgiwrap runs
-cat >"$tmp/webd.conf" <<E
-[server]
-listen = 127.0.0.1:$wport
-root = $tmp/root
-access_log = off
-keepalive_timeout = 60s
-max_connections_per_ip = 4000
+webd_conf <<E
 [location /api/]
 fastcgi_pass = unix:$tmp/appd.sock
 [location /cgi-bin/]

@@ -18,14 +18,7 @@ mkdir -p "$tmp/root" "$tmp/nginx"
 head -c 1024 /dev/urandom >"$tmp/root/1k.bin"
 head -c 102400 /dev/urandom >"$tmp/root/100k.bin"
 
-cat >"$tmp/webd.conf" <<CONF
-[server]
-listen = 127.0.0.1:$wport
-root = $tmp/root
-access_log = off
-keepalive_timeout = 60s
-max_connections_per_ip = 4000
-CONF
+webd_conf </dev/null
 nginx_conf <<CONF
 	sendfile on;
 	tcp_nopush on;

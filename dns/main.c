@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,20 +115,6 @@ dns_parse_args(int argc, char **argv, struct dns_opts *o)
 		    "other");
 }
 
-/* A configuration error, as PRODUCT.md's `-t` prints it for every
- * daemon: "FILE:LINE: message" on stderr, without the program name. */
-static void __attribute__((format(printf, 1, 2)))
-dns_conf_err(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s\n", msg);
-}
-
 /* Reads the config file; a missing default file leaves the defaults. */
 static void
 dns_load(struct dns_opts *o, struct dns_config *cfg)
@@ -140,7 +125,7 @@ dns_load(struct dns_opts *o, struct dns_config *cfg)
 	    errno == ENOENT)
 		return;
 	if (dns_config_load(o->config, cfg, err, sizeof(err)) == -1) {
-		dns_conf_err("%s", err);
+		fprintf(stderr, "%s\n", err);	/* FILE:LINE: message */
 		exit(EXIT_CONFIG);
 	}
 	o->config_read = 1;
@@ -193,10 +178,11 @@ dns_report(const struct dns_opts *o, const struct dns_error *e)
 	}
 	if (e->key != NULL)
 		line = conf_key_line(o->config, "zone", e->key, e->index);
+	/* as PRODUCT.md's -t prints it: the file first, no program name */
 	if (line > 0)
-		dns_conf_err("%s:%d: %s", o->config, line, e->msg);
+		fprintf(stderr, "%s:%d: %s\n", o->config, line, e->msg);
 	else
-		dns_conf_err("%s: %s", o->config, e->msg);
+		fprintf(stderr, "%s: %s\n", o->config, e->msg);
 }
 
 /* Today as YYYYMMDD (UTC). FOOBAR_DNS_TODAY=YYYYMMDD overrides the

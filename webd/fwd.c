@@ -77,14 +77,10 @@ struct fwd_req {
 	struct fwd_loop *loop;
 	int refs;		/* the HTTP side, and the connection */
 	struct fwd_hooks hooks;
-	char **backends;
-	size_t nbackends;
+	const struct webd_location *loc;	/* backends, timeouts, pool */
 	size_t next_backend;
 	size_t tries;
 	int retried;		/* no pooled connection any more */
-	long long connect_timeout, read_timeout;
-	int keep_conn;
-	unsigned keepalive;
 	unsigned char *params;
 	size_t plen, pcap;
 	long long content_length;	/* -1: collect the body first */
@@ -121,13 +117,8 @@ fwd_now_ms(void)
 static void
 fwd_unref(struct fwd_req *fr)
 {
-	size_t i;
-
 	if (--fr->refs > 0)
 		return;
-	for (i = 0; i < fr->nbackends; i++)
-		free(fr->backends[i]);
-	free(fr->backends);
 	free(fr->params);
 	free(fr->in);
 	free(fr->out);
@@ -190,7 +181,6 @@ fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
     const struct fwd_hooks *hooks)
 {
 	struct fwd_req *fr;
-	size_t i;
 
 	if (fl == NULL || loc->fastcgi_pass.n == 0)
 		return NULL;
@@ -202,23 +192,8 @@ fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
 	fr->hooks = *hooks;
 	fr->content_length = content_length;
 	fr->in_max = content_length < 0 ? (size_t)max_body + 1 : FWD_IN_MAX;
-	fr->connect_timeout = loc->connect_timeout;
-	fr->read_timeout = loc->read_timeout;
-	fr->keep_conn = loc->keep_conn;
-	fr->keepalive = (unsigned)loc->keepalive;
-	fr->backends = calloc(loc->fastcgi_pass.n, sizeof(char *));
-	if (fr->backends == NULL)
-		goto fail;
-	for (i = 0; i < loc->fastcgi_pass.n; i++) {
-		fr->backends[i] = strdup(loc->fastcgi_pass.v[i]);
-		if (fr->backends[i] == NULL)
-			goto fail;
-		fr->nbackends++;
-	}
+	fr->loc = loc;
 	return fr;
-fail:
-	fwd_unref(fr);
-	return NULL;
 }
 
 int
@@ -246,7 +221,7 @@ fwd_param(struct fwd_req *fr, const char *name, size_t nlen,
 void
 fwd_start(struct fwd_req *fr, unsigned rr)
 {
-	fr->next_backend = rr % fr->nbackends;
+	fr->next_backend = rr % fr->loc->fastcgi_pass.n;
 	fr->state = FR_STARTED;
 	if (fr->content_length == 0)
 		fr->in_end = 1;
@@ -508,8 +483,8 @@ fwd_detach(struct fwd_conn *cn, int reuse)
 	struct fwd_backend *be = cn->be;
 
 	fr->conn = NULL;
-	if (reuse && fr->keep_conn && be != NULL &&
-	    be->nidle < (fr->keepalive + cn->loop->nloops - 1) /
+	if (reuse && fr->loc->keep_conn && be != NULL &&
+	    be->nidle < ((unsigned)fr->loc->keepalive + cn->loop->nloops - 1) /
 	    cn->loop->nloops &&
 	    cn->woff == cn->wlen && fcgi_parser_idle(&cn->p)) {
 		fwd_list_remove(&cn->loop->active, cn);
@@ -627,7 +602,7 @@ fwd_flush(struct fwd_conn *cn)
 
 			if (n > 0) {
 				cn->woff += (size_t)n;
-				cn->deadline = fwd_now_ms() + fr->read_timeout;
+				cn->deadline = fwd_now_ms() + fr->loc->read_timeout;
 				continue;
 			}
 			if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
@@ -667,12 +642,12 @@ fwd_send_head(struct fwd_conn *cn)
 		return;
 	}
 	cn->wlen += fcgi_begin_request_encode(cn->w, 1, FCGI_RESPONDER,
-	    fr->keep_conn ? FCGI_KEEP_CONN : 0);
+	    fr->loc->keep_conn ? FCGI_KEEP_CONN : 0);
 	cn->wlen += fcgi_stream_encode(cn->w + cn->wlen, cn->wcap - cn->wlen,
 	    FCGI_PARAMS, 1, fr->params, fr->plen);
 	cn->wlen += fcgi_record_encode(cn->w + cn->wlen, cn->wcap - cn->wlen,
 	    FCGI_PARAMS, 1, NULL, 0);
-	cn->deadline = fwd_now_ms() + fr->read_timeout;
+	cn->deadline = fwd_now_ms() + fr->loc->read_timeout;
 	fwd_flush(cn);
 }
 
@@ -700,10 +675,11 @@ static void
 fwd_connect(struct fwd_req *fr)
 {
 	struct fwd_loop *fl = fr->loop;
+	const struct conf_list *pass = &fr->loc->fastcgi_pass;
 
-	while (fr->tries < fr->nbackends) {
-		const char *addr = fr->backends[(fr->next_backend + fr->tries) %
-		    fr->nbackends];
+	while (fr->tries < pass->n) {
+		const char *addr = pass->v[(fr->next_backend + fr->tries) %
+		    pass->n];
 		struct fwd_backend *be = fwd_backend(fl, addr);
 		struct sockaddr_storage ss;
 		struct fwd_conn *cn;
@@ -754,7 +730,7 @@ fwd_connect(struct fwd_req *fr)
 		fr->conn = cn;
 		cn->connecting = 1;
 		cn->writing = 1;
-		cn->deadline = fwd_now_ms() + fr->connect_timeout;
+		cn->deadline = fwd_now_ms() + fr->loc->connect_timeout;
 		fwd_list_add(&fl->active, cn);
 		fwd_epoll(cn, 1);
 		return;
@@ -868,7 +844,7 @@ fwd_readable(struct fwd_conn *cn)
 		if (fr->out_len - fr->out_off >= FWD_OUT_MAX) {
 			fr->paused = 1;
 			cn->reading = 0;
-			cn->deadline = fwd_now_ms() + fr->read_timeout;
+			cn->deadline = fwd_now_ms() + fr->loc->read_timeout;
 			fwd_epoll(cn, 0);
 			return;
 		}
@@ -884,7 +860,7 @@ fwd_readable(struct fwd_conn *cn)
 			return;
 		}
 		cn->got_bytes = 1;
-		cn->deadline = fwd_now_ms() + fr->read_timeout;
+		cn->deadline = fwd_now_ms() + fr->loc->read_timeout;
 		for (;;) {
 			long used = fcgi_parse(&cn->p, buf + off,
 			    (size_t)n - off, &ev);

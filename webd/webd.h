@@ -257,9 +257,10 @@ long long fwd_loop_tick(struct fwd_loop *fl);
  * released its requests. NULL is fine. */
 void fwd_loop_free(struct fwd_loop *fl);
 
-/* A request for loc's backends. content_length -1: the body length is
- * unknown (chunked), so the body is collected (up to max_body) before
- * the backend is contacted. NULL when out of memory. */
+/* A request for loc's backends; loc (the server's configuration) must
+ * outlive it. content_length -1: the body length is unknown (chunked), so
+ * the body is collected (up to max_body) before the backend is contacted.
+ * NULL when out of memory. */
 struct fwd_req *fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
     long long content_length, long long max_body,
     const struct fwd_hooks *hooks);

@@ -67,6 +67,19 @@ nginx_conf() {
 	} >"$tmp/nginx/nginx.conf"
 }
 
+# webd_conf: $tmp/webd.conf with the benchmarks' [server] section (on
+# $wport, root $tmp/root, no access log, connections kept 60 s and not
+# capped per address: wrk comes from one address), then standard input.
+webd_conf() {
+	{
+		printf '[server]\nlisten = 127.0.0.1:%s\nroot = %s/root\n' \
+		    "$wport" "$tmp"
+		printf 'access_log = off\nkeepalive_timeout = 60s\n'
+		printf 'max_connections_per_ip = 4000\n'
+		cat
+	} >"$tmp/webd.conf"
+}
+
 # start_webd: foobar-webd on $tmp/webd.conf, its PID in $wpid.
 start_webd() {
 	"$BIN/foobar-webd" -c "$tmp/webd.conf" 2>"$tmp/webd.log" &

@@ -2,8 +2,10 @@
 # bench/webd-fastcgi.sh - foobar-webd against Debian's nginx as the FastCGI
 # front of the same backends: foobar-appd (its status page, a cheap
 # answer, so the front is what is measured; backend connections kept
-# alive on both sides) and php-fpm (a PHP echo; no kept connections, as
-# php-fpm workers stay bound to them). wrk -t2 -c64, interleaved rounds,
+# alive on both sides; also POSTed with a 1 KB body and with a 128 KB one,
+# which both fronts read whole before they pass it on, the larger one
+# through a temporary file) and php-fpm (a PHP echo; no kept connections,
+# as php-fpm workers stay bound to them). wrk -t2 -c64, interleaved rounds,
 # medians. Writes its section of bench/RESULTS.md. Target: >= 1.0x.
 # usage: bench/webd-fastcgi.sh [O]   Env: ROUNDS (3), DURATION (10s),
 # RESULTS (the file to update, bench/RESULTS.md).
@@ -19,6 +21,12 @@ wport=$(freeport)
 nport=$(freeport)
 mkdir -p "$tmp/root" "$tmp/nginx"
 echo '<?php echo "hello\n";' >"$tmp/root/echo.php"
+for kb in 1 128; do
+	printf 'wrk.method = "POST"\nwrk.body = string.rep("x", %d)\n%s\n' \
+	    $((kb * 1024)) \
+	    'wrk.headers["Content-Type"] = "application/octet-stream"' \
+	    >"$tmp/post${kb}k.lua"
+done
 user=$(id -un)
 
 cat >"$tmp/appd.conf" <<CONF
@@ -61,6 +69,7 @@ nginx_conf <<CONF
 	server {
 		listen 127.0.0.1:$nport;
 		root $tmp/root;
+		client_body_temp_path $tmp/nginx/body;
 		location /appd-status {
 			fastcgi_pass appd;
 			fastcgi_keep_conn on;
@@ -84,18 +93,23 @@ wait_urls 100 "http://127.0.0.1:$wport/appd-status" \
     "http://127.0.0.1:$nport/appd-status" "http://127.0.0.1:$wport/echo.php" \
     "http://127.0.0.1:$nport/echo.php"
 
-run_rounds 12 appd-status echo.php
+run_rounds 24 appd-status appd-status#post1k appd-status#post128k echo.php
 
 table=$tmp/table
 {
 	echo "| backend (path) | nginx req/s | webd req/s | webd/nginx | nginx p99 ms | webd p99 ms |"
 	echo "|---|---|---|---|---|---|"
-	for path in appd-status echo.php; do
+	for path in appd-status appd-status#post1k appd-status#post128k \
+	    echo.php; do
 		nr=$(m nginx $path 3) wr=$(m webd $path 3)
 		np=$(m nginx $path 4) wp=$(m webd $path 4)
 		ratio=$(awk -v a="$wr" -v b="$nr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-		name="foobar-appd (/appd-status, kept connections)"
-		[ $path = echo.php ] && name="php-fpm (/echo.php, new connection per request)"
+		case $path in
+		echo.php) name="php-fpm (/echo.php, new connection per request)" ;;
+		*post1k) name="foobar-appd (POST /appd-status, 1 KB body)" ;;
+		*post128k) name="foobar-appd (POST /appd-status, 128 KB body)" ;;
+		*) name="foobar-appd (/appd-status, kept connections)" ;;
+		esac
 		echo "| $name | $nr | $wr | ${ratio}x | $np | $wp |"
 	done
 } >"$table"

@@ -41,6 +41,17 @@ static const struct conf_key config_server_keys[] = {
 	    offsetof(struct webd_config, cache_max_file), 0, 0, NULL },
 	{ "drain_timeout", CONF_DURATION,
 	    offsetof(struct webd_config, drain_timeout), 0, 3600000, NULL },
+	{ "body_buffer_size", CONF_SIZE,
+	    offsetof(struct webd_config, body_buffer_size), 1024,
+	    64LL * 1024 * 1024, NULL },
+	{ "body_timeout", CONF_DURATION,
+	    offsetof(struct webd_config, body_timeout), 100, 3600000, NULL },
+	{ "body_min_rate", CONF_SIZE,
+	    offsetof(struct webd_config, body_min_rate), 0, 0, NULL },
+	{ "body_rate_grace", CONF_DURATION,
+	    offsetof(struct webd_config, body_rate_grace), 0, 3600000, NULL },
+	{ "body_temp_path", CONF_STRING,
+	    offsetof(struct webd_config, body_temp_path), 0, 0, NULL },
 	{ "gzip_static", CONF_BOOL, offsetof(struct webd_config, gzip_static),
 	    0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -158,6 +169,11 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 		    cf->path, cf->root);
 		return -1;
 	}
+	if (cf->body_temp_path[0] != '/') {
+		snprintf(err, errlen, "%s: body_temp_path: \"%s\" is not an "
+		    "absolute path", cf->path, cf->body_temp_path);
+		return -1;
+	}
 	if (cf->index[0] == '\0' || strchr(cf->index, '/') != NULL) {
 		snprintf(err, errlen, "%s: index: \"%s\" is not a file name",
 		    cf->path, cf->index);
@@ -198,12 +214,17 @@ config_load(const char *path, char *err, size_t errlen)
 	cf->cache_size = 64LL * 1024 * 1024;
 	cf->cache_max_file = 256 * 1024;
 	cf->drain_timeout = 30000;
+	cf->body_buffer_size = 64 * 1024;
+	cf->body_timeout = 60000;
+	cf->body_min_rate = 1024;
+	cf->body_rate_grace = 10000;
 	cf->gzip_static = 1;
 	if (conf_load(path, config_sections, cf, err, errlen) == -1)
 		goto fail;
 	if (config_default(&cf->root, "/usr/share/foobar/www") == -1 ||
 	    config_default(&cf->index, "index.html") == -1 ||
 	    config_default(&cf->access_log, "stderr") == -1 ||
+	    config_default(&cf->body_temp_path, "/var/tmp") == -1 ||
 	    (cf->listen.n == 0 &&
 	    conf_list_add(&cf->listen, "127.0.0.1:8080") == -1)) {
 		snprintf(err, errlen, "out of memory");

@@ -2,9 +2,11 @@
  * its own fwd_loop: its backend connections (pooled with FCGI_KEEP_CONN)
  * sit in the thread's epoll set next to libmicrohttpd's, so a request is
  * written, answered and sent back by one thread, without locks or
- * wake-ups between threads. Request bodies and response bytes pass
- * through bounded buffers; the HTTP side suspends its connection while it
- * waits, and fwd resumes it. Everything here runs on the loop's thread. */
+ * wake-ups between threads. A request body is held whole (body.c) before
+ * the backend is contacted, so that a slow client never keeps a backend
+ * waiting; response bytes pass through a bounded buffer. The HTTP side
+ * suspends its connection while it waits, and fwd resumes it. Everything
+ * here runs on the loop's thread. */
 #include "webd.h"
 
 #include <errno.h>
@@ -21,7 +23,8 @@
 #include "log.h"
 #include "sd.h"
 
-#define FWD_IN_MAX (64 * 1024)	/* request body buffered towards a backend */
+#define FWD_IN_MAX (64 * 1024)	/* request body encoded ahead of the socket */
+#define FWD_BODY_CHUNK 32768	/* request body read from its file at once */
 #define FWD_OUT_MAX (64 * 1024)	/* response bytes buffered towards a client */
 #define FWD_HDR_MAX 16384	/* response header from a backend */
 #define FWD_POOL_IDLE_MS 60000
@@ -71,6 +74,7 @@ struct fwd_loop {
 	struct fwd_conn *active;
 	struct fwd_conn *grave;		/* closed, to free after the batch */
 	unsigned char buf[FWD_READ_CHUNK];
+	unsigned char body_buf[FWD_BODY_CHUNK];
 };
 
 struct fwd_req {
@@ -83,10 +87,10 @@ struct fwd_req {
 	int retried;		/* no pooled connection any more */
 	unsigned char *params;
 	size_t plen, pcap;
-	long long content_length;	/* -1: collect the body first */
-	unsigned char *in;
-	size_t in_len, in_cap, in_max;
-	int in_end;
+	size_t body_mem;	/* body_buffer_size */
+	const char *body_dir;	/* body_temp_path */
+	struct body *body;	/* NULL: none */
+	long long in_off;	/* body bytes encoded for the backend */
 	int in_any;		/* body bytes went to a backend */
 	int state;
 	unsigned error_status;
@@ -120,7 +124,7 @@ fwd_unref(struct fwd_req *fr)
 	if (--fr->refs > 0)
 		return;
 	free(fr->params);
-	free(fr->in);
+	body_free(fr->body);
 	free(fr->out);
 	free(fr->hdr);
 	free(fr);
@@ -177,8 +181,7 @@ fwd_loop_new(int epfd, unsigned nloops)
 
 struct fwd_req *
 fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
-    long long content_length, long long max_body,
-    const struct fwd_hooks *hooks)
+    size_t body_mem, const char *body_dir, const struct fwd_hooks *hooks)
 {
 	struct fwd_req *fr;
 
@@ -190,8 +193,8 @@ fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
 	fr->loop = fl;
 	fr->refs = 1;
 	fr->hooks = *hooks;
-	fr->content_length = content_length;
-	fr->in_max = content_length < 0 ? (size_t)max_body + 1 : FWD_IN_MAX;
+	fr->body_mem = body_mem;
+	fr->body_dir = body_dir;
 	fr->loc = loc;
 	return fr;
 }
@@ -223,8 +226,6 @@ fwd_start(struct fwd_req *fr, unsigned rr)
 {
 	fr->next_backend = rr % fr->loc->fastcgi_pass.n;
 	fr->state = FR_STARTED;
-	if (fr->content_length == 0)
-		fr->in_end = 1;
 	fwd_connect(fr);
 }
 
@@ -234,86 +235,19 @@ fwd_started(struct fwd_req *fr)
 	return fr->state != FR_NEW;
 }
 
-/* Moves the body collected so far towards the backend. Returns 1 when it
- * made room in fr->in. */
-static int
-fwd_push(struct fwd_req *fr)
-{
-	size_t before = fr->in_len;
-
-	if (fr->conn == NULL || fr->conn->connecting)
-		return 0;
-	fwd_flush(fr->conn);
-	return fr->state != FR_FAILED && fr->in_len < before;
-}
-
-/* Appends up to len body bytes to fr->in; returns how many. */
-static size_t
-fwd_body_copy(struct fwd_req *fr, const char *data, size_t len)
-{
-	size_t room = fr->in_max > fr->in_len ? fr->in_max - fr->in_len : 0;
-	size_t n = len < room ? len : room;
-
-	if (fr->in_len + n > fr->in_cap) {
-		size_t cap = fr->in_cap ? fr->in_cap : 16384;
-		unsigned char *p;
-
-		while (cap < fr->in_len + n)
-			cap *= 2;
-		if ((p = realloc(fr->in, cap)) == NULL) {
-			log_err("fastcgi: request body: out of memory");
-			if (fr->conn != NULL)
-				fwd_finish(fr->conn, 0);
-			fwd_set_failed(fr, 502);
-			return len;
-		}
-		fr->in = p;
-		fr->in_cap = cap;
-	}
-	memcpy(fr->in + fr->in_len, data, n);
-	fr->in_len += n;
-	return n;
-}
-
-size_t
+int
 fwd_body(struct fwd_req *fr, const char *data, size_t len)
 {
-	size_t done = 0;
-
-	for (;;) {
-		if (fr->state == FR_FAILED)
-			return len;	/* drop the rest */
-		done += fwd_body_copy(fr, data + done, len - done);
-		if (done == len)
-			break;
-		if (fr->content_length < 0)
-			return len;	/* over max_body: the caller answers 413 */
-		if (!fwd_push(fr)) {
-			if (fr->state == FR_FAILED)
-				return len;
-			fwd_wait(fr);	/* until the backend takes more */
-			return done;
-		}
-	}
-	if (fr->state != FR_NEW)
-		fwd_push(fr);
-	return len;
+	if (fr->body == NULL &&
+	    (fr->body = body_new(fr->body_mem, fr->body_dir)) == NULL)
+		return -1;
+	return body_append(fr->body, data, len);
 }
 
-void
-fwd_body_end(struct fwd_req *fr)
-{
-	int was = fr->in_end;
-
-	fr->in_end = 1;
-	if (!was && fr->state != FR_NEW)
-		fwd_push(fr);
-}
-
-size_t
+long long
 fwd_body_len(struct fwd_req *fr)
 {
-	return fr->in_len;
+	return fr->body != NULL ? body_size(fr->body) : 0;
 }
 
 int
@@ -524,6 +458,7 @@ fwd_fail(struct fwd_conn *cn, unsigned status, const char *why)
 		fr->retried = 1;
 		fwd_detach(cn, 0);	/* its reference goes on */
 		fr->tries = 0;
+		fr->in_off = 0;
 		fwd_connect(fr);
 		fwd_unref(fr);
 		return;
@@ -557,24 +492,31 @@ fwd_wreserve(struct fwd_conn *cn, size_t need)
 	return 0;
 }
 
-/* Moves request body bytes into records. Returns 1 when it moved any. */
+/* Moves request body bytes into records, a bounded amount ahead of the
+ * socket. Returns 1 when it moved any, 0 when not, -1 on an error. */
 static int
 fwd_take_body(struct fwd_conn *cn)
 {
 	struct fwd_req *fr = cn->fr;
 	int moved = 0;
 
-	if (fr->in_len > 0 && cn->wlen - cn->woff < FWD_IN_MAX &&
-	    fwd_wreserve(cn, fcgi_stream_size(fr->in_len)) == 0) {
+	while (fr->body != NULL && cn->wlen - cn->woff < FWD_IN_MAX) {
+		const void *d;
+		long n = body_get(fr->body, fr->in_off, cn->loop->body_buf,
+		    sizeof(cn->loop->body_buf), &d);
+
+		if (n == 0)
+			break;
+		if (n < 0 || fwd_wreserve(cn, fcgi_stream_size((size_t)n)) ==
+		    -1)
+			return -1;
 		cn->wlen += fcgi_stream_encode(cn->w + cn->wlen,
-		    cn->wcap - cn->wlen, FCGI_STDIN, 1, fr->in, fr->in_len);
-		fr->in_len = 0;
+		    cn->wcap - cn->wlen, FCGI_STDIN, 1, d, (size_t)n);
+		fr->in_off += n;
 		fr->in_any = 1;
 		moved = 1;
-		if (fr->in_max == FWD_IN_MAX)
-			fwd_wake(fr);	/* room for more body */
 	}
-	if (fr->in_len == 0 && fr->in_end && !cn->stdin_done &&
+	if (fr->in_off == fwd_body_len(fr) && !cn->stdin_done &&
 	    fwd_wreserve(cn, FCGI_HEADER_LEN) == 0) {
 		cn->wlen += fcgi_record_encode(cn->w + cn->wlen,
 		    cn->wcap - cn->wlen, FCGI_STDIN, 1, NULL, 0);
@@ -594,7 +536,8 @@ fwd_flush(struct fwd_conn *cn)
 
 	if (cn->connecting)
 		return 0;
-	fwd_take_body(cn);
+	if (fwd_take_body(cn) == -1)
+		goto body_error;
 	while (!blocked) {
 		while (cn->woff < cn->wlen) {
 			ssize_t n = send(cn->fd, cn->w + cn->woff,
@@ -615,12 +558,22 @@ fwd_flush(struct fwd_conn *cn)
 		}
 		if (cn->woff == cn->wlen)
 			cn->woff = cn->wlen = 0;
-		if (!fwd_take_body(cn))
+		switch (fwd_take_body(cn)) {
+		case -1:
+			goto body_error;
+		case 0:
+			blocked = 1;
 			break;
+		default:
+			break;
+		}
 	}
 	cn->writing = cn->wlen > cn->woff;
 	fwd_epoll(cn, 0);
 	return 0;
+body_error:
+	fwd_fail(cn, 500, errno ? strerror(errno) : "request body");
+	return -1;
 }
 
 /* The connection is up: BEGIN_REQUEST, PARAMS, then the body. */

@@ -29,9 +29,12 @@
 
 #include "log.h"
 
-/* Bytes of a too large body read and dropped before the 413 is sent; a
- * client sending more loses the connection instead. */
-#define HTTP_DISCARD_MAX (1024 * 1024)
+/* After an answer sent in the middle of a request body (408, or 413
+ * past the body deadline), the connection is kept half-open this long for
+ * the client to read it, reading and dropping what it still sends. */
+#define HTTP_LINGER_MS 2000
+/* How often a loop looks at its bodies' deadlines. */
+#define HTTP_BODY_TICK_MS 100
 
 /* One client connection (MHD's socket context). */
 struct conn {
@@ -40,6 +43,7 @@ struct conn {
 	int counted;		/* in the per-address count */
 	long long deadline;	/* monotonic ms; 0: none (atomic) */
 	int idle;		/* between two requests (atomic) */
+	int lingering;		/* answered mid-body; closing (atomic) */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
@@ -57,10 +61,14 @@ struct req {
 	int status;
 	unsigned long long bytes;
 	long long body;		/* request body bytes received */
+	int chunked;		/* no Content-Length */
 	int too_big;
+	int aborted;		/* answered mid-body: drop the rest */
+	long long body_start;	/* monotonic ms */
+	long long body_deadline;	/* 0: no body under way */
+	struct req *bprev, *bnext;	/* the loop's bodies under way */
 	int bad_path;		/* answer 400 */
 	struct fwd_req *fr;	/* forwarded to FastCGI */
-	int body_ended;
 	struct MHD_Connection *mc;
 	struct loop *loop;	/* the thread that forwards it */
 	struct req *fprev, *fnext;	/* the loop's forwarded requests */
@@ -85,6 +93,8 @@ struct loop {
 	size_t nmhd;
 	struct fwd_loop *fwd;
 	struct req *fwds;	/* forwarded requests in flight */
+	struct req *bodies;	/* requests whose body is coming */
+	long long body_tick;	/* next look at their deadlines */
 	int run_mhd;		/* a daemon has work: MHD_run() it */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
@@ -307,6 +317,8 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 	return r;
 }
 
+static void http_body_unwatch(struct req *r);
+
 static void
 http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
@@ -341,6 +353,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		    http_now_ms() + s->cf->keepalive_timeout);
 		__atomic_store_n(&r->conn->idle, 1, __ATOMIC_RELAXED);
 	}
+	http_body_unwatch(r);
 	if (r->fr != NULL) {
 		if (r->fprev != NULL)
 			r->fprev->fnext = r->fnext;
@@ -371,7 +384,8 @@ server_sweep(struct server *s)
 		if (cn->fd < 0 || ((dl == 0 || now < dl) &&
 		    !(close_idle && idle)))
 			continue;
-		if (dl != 0 && now >= dl && !idle)
+		if (dl != 0 && now >= dl && !idle &&
+		    !__atomic_load_n(&cn->lingering, __ATOMIC_RELAXED))
 			log_info("%s: request header deadline passed, "
 			    "closing", cn->addr);
 		shutdown(cn->fd, SHUT_RDWR);
@@ -416,6 +430,8 @@ http_reason(unsigned status)
 	return s != NULL && *s != '\0' ? s : "Error";
 }
 
+#define HTTP_ERROR_PAGE "<html><body><h1>%u %s</h1></body></html>\n"
+
 /* An error page; close asks for the connection to be closed after it. */
 static enum MHD_Result
 http_error(struct server *s, struct MHD_Connection *c, struct req *r,
@@ -425,8 +441,8 @@ http_error(struct server *s, struct MHD_Connection *c, struct req *r,
 	char body[128];
 	int n;
 
-	n = snprintf(body, sizeof(body), "<html><body><h1>%u %s</h1>"
-	    "</body></html>\n", status, http_reason(status));
+	n = snprintf(body, sizeof(body), HTTP_ERROR_PAGE, status,
+	    http_reason(status));
 	resp = MHD_create_response_from_buffer((size_t)n, body,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
@@ -744,6 +760,105 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 	return http_answer(s, c, r, &f, NULL, NULL, fd);
 }
 
+/* --- request bodies: read whole, within a deadline --- */
+
+static void
+http_body_deadline(struct server *s, struct req *r)
+{
+	const struct webd_config *cf = s->cf;
+
+	r->body_deadline = body_deadline(r->body_start, r->body,
+	    cf->body_timeout, cf->body_min_rate, cf->body_rate_grace);
+}
+
+/* A body is coming: its deadline runs from now (loop_bodies()). */
+static void
+http_body_watch(struct server *s, struct req *r)
+{
+	struct loop *l = http_loop;
+
+	r->loop = l;
+	r->body_start = http_now_ms();
+	http_body_deadline(s, r);
+	r->bprev = NULL;
+	r->bnext = l->bodies;
+	if (l->bodies != NULL)
+		l->bodies->bprev = r;
+	l->bodies = r;
+}
+
+static void
+http_body_unwatch(struct req *r)
+{
+	if (r->body_deadline == 0)
+		return;
+	if (r->bprev != NULL)
+		r->bprev->bnext = r->bnext;
+	else
+		r->loop->bodies = r->bnext;
+	if (r->bnext != NULL)
+		r->bnext->bprev = r->bprev;
+	r->bprev = r->bnext = NULL;
+	r->body_deadline = 0;
+}
+
+/* Answers status in the middle of a request body, which libmicrohttpd
+ * 0.9.75 cannot do (it queues a response only before or after the body):
+ * the answer goes to the socket directly, which libmicrohttpd does not
+ * write to while it reads a body, and our side of the connection is shut.
+ * The rest of the body is dropped; the connection is closed when the
+ * client closes it, or after HTTP_LINGER_MS. */
+static void
+http_body_abort(struct req *r, unsigned status)
+{
+	struct conn *cn = r->conn;
+	const char *reason = http_reason(status);
+	char msg[512], date[32];
+	int blen, n;
+
+	http_body_unwatch(r);
+	r->aborted = 1;
+	r->status = (int)status;
+	if (cn == NULL || cn->fd < 0)
+		return;
+	cond_date_format(date, sizeof(date), time(NULL));
+	blen = snprintf(NULL, 0, HTTP_ERROR_PAGE, status, reason);
+	n = snprintf(msg, sizeof(msg), "HTTP/1.1 %u %s\r\nDate: %s\r\n"
+	    "Connection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n\r\n" HTTP_ERROR_PAGE, status, reason,
+	    date, blen, status, reason);
+	if (n > 0 && (size_t)n < sizeof(msg) &&
+	    send(cn->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+		r->bytes = (unsigned long long)blen;
+	shutdown(cn->fd, SHUT_WR);
+	__atomic_store_n(&cn->lingering, 1, __ATOMIC_RELAXED);
+	http_set_deadline(cn, http_now_ms() + HTTP_LINGER_MS);
+}
+
+/* Body bytes: kept for the backend, or counted and dropped. */
+static enum MHD_Result
+http_body_data(struct server *s, struct req *r, const char *data,
+    size_t *size)
+{
+	size_t n = *size;
+
+	*size = 0;
+	if (r->aborted)
+		return MHD_YES;
+	r->body += (long long)n;
+	if (r->body > s->cf->max_body) {
+		r->too_big = 1;		/* 413 once it is all read */
+	} else if (r->fr != NULL && fwd_body(r->fr, data, n) == -1) {
+		log_err("%s: request body: %s", r->conn ? r->conn->addr : "?",
+		    strerror(errno));
+		http_body_abort(r, 500);
+		return MHD_YES;
+	}
+	if (r->body_deadline != 0)
+		http_body_deadline(s, r);
+	return MHD_YES;
+}
+
 /* --- FastCGI forwarding --- */
 
 static void
@@ -934,7 +1049,8 @@ http_fwd_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	struct fwd_hooks hooks = { http_suspend, http_resume, r };
 	struct loop *l = http_loop;
 
-	r->fr = fwd_new(l->fwd, loc, clen, s->cf->max_body, &hooks);
+	r->fr = fwd_new(l->fwd, loc, (size_t)s->cf->body_buffer_size,
+	    s->cf->body_temp_path, &hooks);
 	if (r->fr == NULL)
 		return http_error(s, c, r, 500, 1);
 	r->mc = c;
@@ -945,7 +1061,7 @@ http_fwd_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	l->fwds = r;
 	if (http_fwd_params(s, c, r, abs, clen) == -1)
 		return http_error(s, c, r, 500, 1);
-	if (clen >= 0)
+	if (clen == 0)		/* else once the whole body is here */
 		fwd_start(r->fr, __atomic_fetch_add(&s->rr, 1,
 		    __ATOMIC_RELAXED));
 	return MHD_YES;
@@ -1047,7 +1163,8 @@ http_fwd_respond(struct server *s, struct MHD_Connection *c, struct req *r,
 	return http_queue(s, c, r, m.status, resp, 0, 1);
 }
 
-/* Final call of a forwarded request: body done, wait for the header. */
+/* Final call of a forwarded request: the body is all here; send it, and
+ * wait for the header. */
 static enum MHD_Result
 http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 {
@@ -1056,18 +1173,17 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 	unsigned status;
 	int v;
 
-	if (!r->body_ended) {
-		r->body_ended = 1;
-		fwd_body_end(r->fr);
-		if (!fwd_started(r->fr)) {
+	if (!fwd_started(r->fr)) {
+		if (r->chunked) {	/* the length is known now */
 			char num[32];
 
-			snprintf(num, sizeof(num), "%zu", fwd_body_len(r->fr));
+			snprintf(num, sizeof(num), "%lld",
+			    fwd_body_len(r->fr));
 			if (http_param(r->fr, "CONTENT_LENGTH", num) == -1)
 				return http_error(s, c, r, 500, 1);
-			fwd_start(r->fr, __atomic_fetch_add(&s->rr, 1,
-			    __ATOMIC_RELAXED));
 		}
+		fwd_start(r->fr, __atomic_fetch_add(&s->rr, 1,
+		    __ATOMIC_RELAXED));
 	}
 	v = fwd_headers(r->fr, &status, &hdr, &hlen);
 	if (v == 0)
@@ -1136,8 +1252,12 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		if (clen > s->cf->max_body)
 			return http_error(s, c, r, 413, 1);
 	}
-	if (te != NULL)
+	if (te != NULL) {
 		clen = -1;
+		r->chunked = 1;
+	}
+	if (clen != 0)
+		http_body_watch(s, r);
 	q = strchr(r->uri, '?');
 	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
 	    rel, sizeof(rel), &dir, &err) == -1) {
@@ -1182,21 +1302,11 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_NO;
 	if (!r->started)
 		return http_begin(s, c, r, method, version);
-	if (*upload_data_size > 0) {
-		size_t n = *upload_data_size;
-
-		if (r->fr != NULL && !r->too_big &&
-		    r->body + (long long)n <= s->cf->max_body)
-			n = fwd_body(r->fr, upload_data, n);
-		r->body += (long long)n;
-		*upload_data_size -= n;
-		if (r->body > s->cf->max_body) {
-			r->too_big = 1;
-			if (r->body > s->cf->max_body + HTTP_DISCARD_MAX)
-				return MHD_NO;
-		}
-		return MHD_YES;
-	}
+	if (*upload_data_size > 0)
+		return http_body_data(s, r, upload_data, upload_data_size);
+	if (r->aborted)
+		return MHD_NO;	/* answered already: close */
+	http_body_unwatch(r);
 	if (r->status != 0)
 		return MHD_YES;
 	if (r->too_big)
@@ -1307,6 +1417,32 @@ loop_post(struct loop *l, int cmd)
 	}
 }
 
+/* 408 for bodies past their deadline (413 for one too large, being
+ * dropped). Returns the ms until the next look, or -1 for none. */
+static long long
+loop_bodies(struct loop *l)
+{
+	long long now;
+	struct req *r, *nx;
+
+	if (l->bodies == NULL)
+		return -1;
+	now = http_now_ms();
+	if (now < l->body_tick)
+		return l->body_tick - now;
+	l->body_tick = now + HTTP_BODY_TICK_MS;
+	for (r = l->bodies; r != NULL; r = nx) {
+		nx = r->bnext;
+		if (now < r->body_deadline)
+			continue;
+		log_info("%s: request body too slow (%lld bytes in %lld ms), "
+		    "closing", r->conn ? r->conn->addr : "?", r->body,
+		    now - r->body_start);
+		http_body_abort(r, r->too_big ? 413 : 408);
+	}
+	return HTTP_BODY_TICK_MS;
+}
+
 /* Waits for events (up to max_ms, or the nearest deadline) and handles
  * them: fwd's directly, libmicrohttpd's by running the daemons once for
  * the whole batch, after the backends' answers have resumed their
@@ -1315,7 +1451,7 @@ static void
 loop_once(struct loop *l, long long max_ms)
 {
 	struct epoll_event evs[64];
-	long long t = max_ms, f = fwd_loop_tick(l->fwd);
+	long long t = max_ms, f = fwd_loop_tick(l->fwd), b = loop_bodies(l);
 	MHD_UNSIGNED_LONG_LONG mt;
 	size_t i;
 	int n;
@@ -1328,6 +1464,8 @@ loop_once(struct loop *l, long long max_ms)
 			t = (long long)mt;
 	if (f >= 0 && f < t)
 		t = f;
+	if (b >= 0 && b < t)
+		t = b;
 	n = epoll_wait(l->epfd, evs, 64, (int)t);
 	for (i = 0; n > 0 && i < (size_t)n; i++) {
 		struct webd_ev *ev = evs[i].data.ptr;

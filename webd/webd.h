@@ -103,6 +103,11 @@ struct webd_config {
 	long long cache_size;		/* bytes; 0 disables the cache */
 	long long cache_max_file;	/* bytes */
 	long long drain_timeout;	/* ms */
+	long long body_buffer_size;	/* bytes of a body kept in memory */
+	long long body_timeout;		/* ms for a whole request body */
+	long long body_min_rate;	/* bytes/s after body_rate_grace */
+	long long body_rate_grace;	/* ms */
+	char *body_temp_path;		/* where larger bodies go */
 	int gzip_static;
 	struct webd_location **locations;
 	size_t nlocations;
@@ -223,6 +228,38 @@ void accesslog_write(struct accesslog *al, const struct accesslog_entry *e);
 void cgi_header_each(const char *hdr, size_t hlen,
     void (*fn)(void *arg, const char *name, const char *value), void *arg);
 
+/* body.c - a request body, whole, before it is forwarded */
+
+struct body;
+
+/* The monotonic time (ms) by which a body that started at start and has
+ * bytes so far must be complete: start + timeout, or sooner when it comes
+ * slower than min_rate bytes/s (0: no rate) on average after grace ms.
+ * Pure. */
+long long body_deadline(long long start, long long bytes, long long timeout,
+    long long min_rate, long long grace);
+
+/* An empty body keeping up to max bytes in memory, the rest in an
+ * unlinked file in dir (which must outlive it). NULL when out of memory. */
+struct body *body_new(size_t max, const char *dir);
+
+/* Frees b and closes its file; NULL is fine. */
+void body_free(struct body *b);
+
+/* Appends len bytes. 0, or -1 with errno (out of memory, file errors). */
+int body_append(struct body *b, const void *data, size_t len);
+
+/* Bytes held. */
+long long body_size(const struct body *b);
+
+/* 1 when part of the body went to a file. */
+int body_in_file(const struct body *b);
+
+/* Up to max bytes from offset off: > 0 with *data pointing at them (in
+ * memory, or read into buf), 0 at the end, -1 on a read error. */
+long body_get(struct body *b, long long off, void *buf, size_t max,
+    const void **data);
+
 /* An event source in a loop thread's epoll set: data.ptr points to one,
  * and fn handles its events. */
 struct webd_ev {
@@ -236,8 +273,8 @@ struct fwd_loop;
 struct fwd_req;
 
 /* How fwd pauses and wakes the HTTP side of a request: suspend is called
- * inside fwd_body(), fwd_headers() and fwd_read() when they must wait, as
- * the last thing they do; resume when there is something to do. */
+ * inside fwd_headers() and fwd_read() when they must wait, as the last
+ * thing they do; resume when there is something to do. */
 struct fwd_hooks {
 	void (*suspend)(void *arg);
 	void (*resume)(void *arg);
@@ -257,34 +294,31 @@ long long fwd_loop_tick(struct fwd_loop *fl);
  * released its requests. NULL is fine. */
 void fwd_loop_free(struct fwd_loop *fl);
 
-/* A request for loc's backends; loc (the server's configuration) must
- * outlive it. content_length -1: the body length is unknown (chunked), so
- * the body is collected (up to max_body) before the backend is contacted.
- * NULL when out of memory. */
+/* A request for loc's backends; loc and body_dir (the server's
+ * configuration) must outlive it. Its body is kept whole, body_mem bytes
+ * in memory and the rest in a file in body_dir, before fwd_start(). NULL
+ * when out of memory. */
 struct fwd_req *fwd_new(struct fwd_loop *fl, const struct webd_location *loc,
-    long long content_length, long long max_body,
-    const struct fwd_hooks *hooks);
+    size_t body_mem, const char *body_dir, const struct fwd_hooks *hooks);
 
 /* Adds a FastCGI parameter. 0, or -1 when out of memory. */
 int fwd_param(struct fwd_req *fr, const char *name, size_t nlen,
     const char *value, size_t vlen);
 
-/* Sends the request to a backend (a pooled connection, or a new one); rr
- * picks the first backend (round robin). */
+/* Sends the request, with the whole body taken so far, to a backend (a
+ * pooled connection, or a new one); rr picks the first backend (round
+ * robin). */
 void fwd_start(struct fwd_req *fr, unsigned rr);
 
 /* 1 once fwd_start() was called. */
 int fwd_started(struct fwd_req *fr);
 
-/* Takes request body bytes; returns how many (fewer: suspended until
- * there is room). */
-size_t fwd_body(struct fwd_req *fr, const char *data, size_t len);
+/* Keeps request body bytes, before fwd_start(). 0, or -1 with errno (out
+ * of memory, the temporary file). */
+int fwd_body(struct fwd_req *fr, const char *data, size_t len);
 
-/* The request body is complete. */
-void fwd_body_end(struct fwd_req *fr);
-
-/* Bytes of body collected and not yet sent. */
-size_t fwd_body_len(struct fwd_req *fr);
+/* Bytes of body kept. */
+long long fwd_body_len(struct fwd_req *fr);
 
 /* 1 with the backend's CGI response header (lines ending in a blank
  * line) in hdr/hlen; 0 when not there yet (suspended); -1 with the status

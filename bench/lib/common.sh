@@ -114,10 +114,14 @@ wait_urls() {
 
 # run SERVER PORT PATH WIDTH: wrk on http://127.0.0.1:PORT/PATH; appends
 # "server path req/s p99_ms" to $tmp/results and prints it (PATH in a
-# column WIDTH wide).
+# column WIDTH wide). PATH#NAME runs wrk with the script $tmp/NAME.lua
+# (a POST, say) on PATH.
 run() {
-	wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$2/$3" \
-	    >"$tmp/wrk.out" 2>&1
+	_script=""
+	case $3 in *#*) _script="-s $tmp/${3#*#}.lua" ;; esac
+	# shellcheck disable=SC2086
+	wrk -t2 -c64 -d"$DURATION" --latency $_script \
+	    "http://127.0.0.1:$2/${3%%#*}" >"$tmp/wrk.out" 2>&1
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v);
 	    sub(/^[0-9.]+/, "", u); if (u == "us") v /= 1000;

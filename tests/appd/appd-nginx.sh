@@ -18,43 +18,9 @@ appd_conf workers=3
 appd_start 3 || exit 1
 
 . "$(dirname "$0")/http.sh"
-mkdir -p "$T/nginx"
-user=""
-[ "$(id -u)" = 0 ] && user="user root;"
-cat >"$T/nginx/nginx.conf" <<E
-$user
-worker_processes 1;
-daemon off;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx/body;
-	fastcgi_temp_path $T/nginx/fastcgi;
-	proxy_temp_path $T/nginx/proxy;
-	uwsgi_temp_path $T/nginx/uwsgi;
-	scgi_temp_path $T/nginx/scgi;
-	client_max_body_size 20m;
-	upstream appd {
-		server unix:$SOCK;
-		keepalive 16;
-	}
-	server {
-		listen 127.0.0.1:$PORT;
-		location / {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param HTTP_PROXY "";
-			fastcgi_pass appd;
-			fastcgi_keep_conn on;
-			# no retry on another connection: a failure must show
-			fastcgi_next_upstream off;
-		}
-	}
-}
-E
-front_start "$T/nginx/out.log" /api/health \
-    nginx -c "$T/nginx/nginx.conf" -p "$T/nginx"
+nginx_start "$PORT" 20m \
+    "# no retry on another connection: a failure must show" \
+    "fastcgi_next_upstream off;"
 
 http GET /api/health
 check "health via nginx" eval 'expect 200 && grep -q "\"schema\":1" "$OUT"'

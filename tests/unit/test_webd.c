@@ -1,6 +1,7 @@
 /* test_webd.c - webd's pure modules: the path normaliser, the Range
  * parser, conditional requests and dates, MIME types, Accept-Encoding,
- * the access log line, routing, listen addresses. */
+ * the access log line, routing, listen addresses, request bodies (their
+ * deadline, and memory then file). */
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -401,7 +402,29 @@ START_TEST(test_config)
 	ck_assert_str_eq(config_route(cf, "/api/x")->prefix, "/api/");
 	ck_assert_int_eq(config_route(cf, "/api/x")->fastcgi_pass.n, 2);
 	ck_assert_str_eq(config_route(cf, "/apix")->prefix, "/");
+	ck_assert_int_eq(cf->body_buffer_size, 65536);
+	ck_assert_int_eq(cf->body_timeout, 60000);
+	ck_assert_int_eq(cf->body_min_rate, 1024);
+	ck_assert_int_eq(cf->body_rate_grace, 10000);
+	ck_assert_str_eq(cf->body_temp_path, "/var/tmp");
 	config_free(cf);
+
+	p = write_conf("[server]\nbody_buffer_size = 16k\nbody_timeout = 5s\n"
+	    "body_min_rate = 0\nbody_rate_grace = 500ms\n"
+	    "body_temp_path = /srv/tmp\n");
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_int_eq(cf->body_buffer_size, 16384);
+	ck_assert_int_eq(cf->body_timeout, 5000);
+	ck_assert_int_eq(cf->body_min_rate, 0);
+	ck_assert_int_eq(cf->body_rate_grace, 500);
+	ck_assert_str_eq(cf->body_temp_path, "/srv/tmp");
+	config_free(cf);
+	p = write_conf("[server]\nbody_temp_path = tmp\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, "body_temp_path") != NULL, "%s", err);
 
 	p = write_conf("[server]\nroot = /tmp\nlistne = 1\n");
 	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
@@ -454,6 +477,84 @@ START_TEST(test_listen_address)
 }
 END_TEST
 
+START_TEST(test_body_deadline)
+{
+	/* no rate: the total only */
+	ck_assert_int_eq(body_deadline(1000, 0, 60000, 0, 10000), 61000);
+	/* nothing came: the grace */
+	ck_assert_int_eq(body_deadline(1000, 0, 60000, 1024, 10000), 11000);
+	/* each min_rate bytes buy a second */
+	ck_assert_int_eq(body_deadline(1000, 2048, 60000, 1024, 10000),
+	    13000);
+	/* never past the total */
+	ck_assert_int_eq(body_deadline(1000, 1024 * 1024, 60000, 1024,
+	    10000), 61000);
+	ck_assert_int_eq(body_deadline(0, 1LL << 60, 60000, 1, 0), 60000);
+	ck_assert_int_eq(body_deadline(0, 0, 60000, 1024, 0), 0);
+}
+END_TEST
+
+/* Reads b back from offset 0 and compares it with want. */
+static void
+body_check(struct body *b, const unsigned char *want, size_t len)
+{
+	unsigned char buf[1000];
+	long long off = 0;
+
+	for (;;) {
+		const void *d;
+		long n = body_get(b, off, buf, sizeof(buf), &d);
+
+		ck_assert_int_ge(n, 0);
+		if (n == 0)
+			break;
+		ck_assert_int_le(n, (long)sizeof(buf));
+		ck_assert_int_le(off + n, (long long)len);
+		ck_assert(memcmp(d, want + off, (size_t)n) == 0);
+		off += n;
+	}
+	ck_assert_int_eq(off, (long long)len);
+}
+
+START_TEST(test_body_spill)
+{
+	char dir[] = "/tmp/test-webd-body-XXXXXX";
+	static unsigned char data[20000];
+	struct body *b;
+	size_t i, off;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	/* small: memory only */
+	b = body_new(4096, dir);
+	ck_assert_int_eq(body_append(b, data, 100), 0);
+	ck_assert_int_eq(body_append(b, data + 100, 3996), 0);
+	ck_assert_int_eq(body_in_file(b), 0);
+	body_check(b, data, 4096);
+	/* one byte more: to the file, readable across the boundary */
+	ck_assert_int_eq(body_append(b, data + 4096, 1), 0);
+	ck_assert_int_eq(body_in_file(b), 1);
+	body_check(b, data, 4097);
+	/* pieces of every size, one larger than the buffer */
+	for (off = 4097, i = 1; off < sizeof(data); off += i, i = i * 3 + 1) {
+		size_t n = off + i > sizeof(data) ? sizeof(data) - off : i;
+
+		ck_assert_int_eq(body_append(b, data + off, n), 0);
+	}
+	ck_assert_int_eq(body_size(b), (long long)sizeof(data));
+	body_check(b, data, sizeof(data));
+	body_free(b);
+	/* unlinked: nothing in the folder */
+	ck_assert_int_eq(rmdir(dir), 0);
+	/* a folder that is not there: an error, no crash */
+	b = body_new(16, "/nonexistent/folder");
+	ck_assert_int_eq(body_append(b, data, 10), 0);
+	ck_assert_int_eq(body_append(b, data, 10), -1);
+	body_free(b);
+}
+END_TEST
+
 static Suite *
 webd_suite(void)
 {
@@ -475,6 +576,8 @@ webd_suite(void)
 	tcase_add_test(tc, test_accesslog);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_listen_address);
+	tcase_add_test(tc, test_body_deadline);
+	tcase_add_test(tc, test_body_spill);
 	suite_add_tcase(s, tc);
 	return s;
 }

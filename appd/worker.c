@@ -39,6 +39,7 @@ struct conn {
 	unsigned char *params;
 	size_t plen, pcap;
 	int params_done;
+	int64_t body_wait;	/* params done, body not all here since */
 	unsigned char mgmt[FCGI_MAX_CONTENT];
 	size_t mlen;
 };
@@ -878,8 +879,26 @@ conn_idle_event(struct conn *c, const struct fcgi_event *ev)
 	return 0;
 }
 
+/* Whether the request whose params are complete can run: its body has
+ * all come (its empty STDIN record is in the buffer), so that the worker
+ * never waits on a slow client; or it cannot all fit in the buffer, and
+ * is read as the request runs (bounded by request_timeout). */
+static int
+conn_body_here(struct conn *c)
+{
+	if (fcgi_stdin_complete(&c->p, c->buf + c->off, c->len - c->off,
+	    c->id) != 0)
+		return 1;
+	if (c->off > 0) {	/* room for the rest */
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	return c->len == sizeof(c->buf);
+}
+
 /* Parses the buffered bytes of c, running every request that becomes
- * complete. Returns 0, or -1 to close c. */
+ * complete, with its body. Returns 0, or -1 to close c. */
 static int
 conn_process(struct conn *c)
 {
@@ -888,6 +907,14 @@ conn_process(struct conn *c)
 	int rc;
 
 	for (;;) {
+		if (c->body_wait != 0) {
+			if (!conn_body_here(c))
+				return c->eof ? -1 : 0;
+			c->body_wait = 0;
+			if (worker_request(c) == -1)
+				return -1;
+			continue;
+		}
 		n = fcgi_parse(&c->p, c->buf + c->off, c->len - c->off, &ev);
 		if (n < 0) {
 			log_warn("fastcgi connection: %s", c->p.err);
@@ -899,8 +926,8 @@ conn_process(struct conn *c)
 		rc = conn_idle_event(c, &ev);
 		if (rc == -1)
 			return -1;
-		if (rc == 1 && worker_request(c) == -1)
-			return -1;
+		if (rc == 1)
+			c->body_wait = appd_now_ms();
 	}
 }
 
@@ -1064,10 +1091,19 @@ worker_poll_once(void)
 	if (pfd[chan_at].revents & POLLIN)
 		worker_adopt();
 	now = appd_now_ms();
-	for (i = W.nconns; i-- > 0;)
-		if (now - W.conns[i]->last_ms > W.conf->idle_timeout &&
-		    conn_is_idle(W.conns[i]))
+	for (i = W.nconns; i-- > 0;) {
+		struct conn *c = W.conns[i];
+
+		if (c->body_wait != 0 && W.conf->request_timeout > 0 &&
+		    now - c->body_wait > W.conf->request_timeout) {
+			log_warn("request body not complete after "
+			    "request_timeout, closing the connection");
 			conn_close(i);
+		} else if (now - c->last_ms > W.conf->idle_timeout &&
+		    conn_is_idle(c)) {
+			conn_close(i);
+		}
+	}
 	if (with_listen && (pfd[n - 1].revents & POLLIN) &&
 	    !worker_draining())
 		worker_accept();

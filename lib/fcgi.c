@@ -246,6 +246,27 @@ fcgi_parser_idle(const struct fcgi_parser *p)
 	return p->hdr_have == 0 && !p->in_content;
 }
 
+int
+fcgi_stdin_complete(const struct fcgi_parser *p, const unsigned char *in,
+    size_t len, unsigned id)
+{
+	size_t off = p->padding_left;
+
+	if (!fcgi_parser_idle(p))
+		return -1;
+	while (off <= len && len - off >= FCGI_HEADER_LEN) {
+		const unsigned char *h = in + off;
+		unsigned rid = (unsigned)h[2] << 8 | h[3];
+		size_t clen = (size_t)h[4] << 8 | h[5];
+
+		if (rid == id && ((h[1] == FCGI_STDIN && clen == 0) ||
+		    h[1] == FCGI_ABORT_REQUEST))
+			return 1;
+		off += FCGI_HEADER_LEN + clen + h[6];
+	}
+	return 0;
+}
+
 /* Types whose body the parser decodes itself. */
 static int
 fcgi_fixed_body(unsigned type)

@@ -207,6 +207,14 @@ long fcgi_parse(struct fcgi_parser *p, const unsigned char *in, size_t len,
  * 0 inside a header or a record. Trailing padding counts as between. */
 int fcgi_parser_idle(const struct fcgi_parser *p);
 
+/* Looks ahead, without consuming, for the end of request id's STDIN
+ * stream in in (len bytes, from where p stands between records): 1 when
+ * its empty STDIN record is there (the whole body has come) or an
+ * ABORT_REQUEST for it, 0 when neither yet, -1 when p is inside a record
+ * and cannot tell. */
+int fcgi_stdin_complete(const struct fcgi_parser *p, const unsigned char *in,
+    size_t len, unsigned id);
+
 /* Answers a GET_VALUES record's content (len bytes of pairs): writes a
  * whole GET_VALUES_RESULT record with the values of the names it knows
  * (FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS) into out. Returns the

@@ -9,7 +9,10 @@
 # body_min_rate is 1k/s after 2 s), appd's busy workers never reach their
 # total. Also: a 10 MB chunked body over max_body gets a 413 answer, a
 # body past body_buffer_size reaches appd whole (from the temporary file),
-# a slow body never reaches appd at all.
+# a slow body never reaches appd at all. Last, nginx with
+# fastcgi_request_buffering off streams the trickling bodies to appd, whose
+# workers take a request only once its body is all there: no failure and
+# no busy worker either.
 . "$(dirname "$0")/lib.sh"
 
 WORKERS=6
@@ -107,4 +110,21 @@ check "nginx: appd busy $(field "$J" max_active) of $(field "$J" total) at most"
     [ "$(field "$J" sample_timeouts)" = 0 ]'
 echo "nginx's slow clients (its client_body_timeout is between reads, so" \
     "a trickle is never cut; none means still sending): $(field "$J" slow)"
+
+# --- appd's own defence, for a front that streams bodies (nginx with
+# fastcgi_request_buffering off): a worker takes a request only once its
+# body is all there, so the trickling bodies hold connections, not workers
+kill "${BGPIDS##* }"
+wait "${BGPIDS##* }"
+NPORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
+print(s.getsockname()[1])')
+nginx_start "$NPORT" 1m "fastcgi_request_buffering off;"
+run_slow "$NPORT" nginx-streaming
+J=$T/slow-nginx-streaming.json
+check "nginx streaming bodies: 0 failed normal requests ($(field "$J" ok) ok)" \
+    eval '[ "$(field "$J" failed)" = 0 ] && [ "$(field "$J" ok)" -gt 30 ]'
+busy="$(field "$J" max_active) of $(field "$J" total)"
+check "nginx streaming bodies: appd busy $busy at most" eval \
+    '[ "$(field "$J" max_active)" -lt "$(field "$J" total)" ] &&
+    [ "$(field "$J" sample_timeouts)" = 0 ]'
 finish

@@ -536,6 +536,48 @@ START_TEST(fixed_records)
 }
 END_TEST
 
+START_TEST(stdin_lookahead)
+{
+	unsigned char b[256];
+	struct fcgi_parser p;
+	struct fcgi_event ev;
+	size_t len = 0, end, k;
+	long n;
+
+	/* an empty PARAMS record with 3 bytes of padding, as a peer may
+	 * send it, then STDIN for request 2 (not ours), then ours */
+	memcpy(b, "\1\4\0\1\0\0\3\0xyz", 11);
+	len = 11;
+	len += fcgi_stream_encode(b + len, sizeof(b) - len, FCGI_STDIN, 2,
+	    "other", 5);
+	len += fcgi_record_encode(b + len, sizeof(b) - len, FCGI_STDIN, 1,
+	    "hello", 5);
+	end = len + FCGI_HEADER_LEN;
+	len += fcgi_record_encode(b + len, sizeof(b) - len, FCGI_STDIN, 1,
+	    NULL, 0);
+	fcgi_parser_init(&p);
+	n = fcgi_parse(&p, b, len, &ev);
+	ck_assert_int_eq(ev.kind, FCGI_EV_RECORD);
+	ck_assert_uint_eq(ev.type, FCGI_PARAMS);
+	/* from there, every prefix: complete only with the whole header of
+	 * the empty record */
+	for (k = (size_t)n; k <= len; k++)
+		ck_assert_int_eq(fcgi_stdin_complete(&p, b + n, k - (size_t)n,
+		    1), k >= end);
+	ck_assert_int_eq(fcgi_stdin_complete(&p, b + n, len - (size_t)n, 3),
+	    0);
+	/* inside a record: cannot tell */
+	fcgi_parser_init(&p);
+	fcgi_parse(&p, b + 11, 9, &ev);
+	ck_assert_int_eq(fcgi_stdin_complete(&p, b + 20, len - 20, 1), -1);
+	/* an ABORT_REQUEST ends the wait too */
+	fcgi_parser_init(&p);
+	ck_assert_uint_eq(fcgi_abort_request_encode(b, 1), 8);
+	ck_assert_int_eq(fcgi_stdin_complete(&p, b, 8, 1), 1);
+	ck_assert_int_eq(fcgi_stdin_complete(&p, b, 7, 1), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -556,6 +598,7 @@ main(void)
 	tcase_add_test(tc, protocol_errors);
 	tcase_add_test(tc, get_values);
 	tcase_add_test(tc, fixed_records);
+	tcase_add_test(tc, stdin_lookahead);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

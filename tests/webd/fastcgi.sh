@@ -164,16 +164,19 @@ done
 check "HEAD forwarded" [ "$(code -I "$url/app/env.php")" = 200 ]
 check "static files still static" [ "$(curl -s "$url/")" = static ]
 
-# request bodies: Content-Length and chunked, streamed
+# request bodies: Content-Length and chunked, read whole, then forwarded
 out=$(curl -s -H 'Content-Type: application/x-www-form-urlencoded' -d 'a=b' "$url/app/env.php")
 check "CONTENT_TYPE" grep -q '^CONTENT_TYPE=application/x-www-form-urlencoded$' <<<"$out"
 check "CONTENT_LENGTH" grep -q '^CONTENT_LENGTH=3$' <<<"$out"
+out=$(curl -s -H 'Transfer-Encoding: chunked' -d 'a=b' "$url/app/env.php")
+check "CONTENT_LENGTH of a chunked body" grep -q '^CONTENT_LENGTH=3$' <<<"$out"
 head -c 10000000 /dev/urandom >"$tmp/10m"
 sum=$(md5sum <"$tmp/10m" | cut -d' ' -f1)
 check "10 MB body (Content-Length)" [ "$(curl -s -H "Content-Type: application/octet-stream" --data-binary @"$tmp/10m" "$url/app/body.php")" = "10000000 $sum" ]
 check "10 MB body (chunked)" [ "$(curl -s -H "Content-Type: application/octet-stream" -H "Transfer-Encoding: chunked" --data-binary @"$tmp/10m" "$url/app/body.php")" = "10000000 $sum" ]
 head -c 21000000 /dev/zero >"$tmp/21m"
 check "body over max_body: 413" [ "$(code --data-binary @"$tmp/21m" "$url/app/body.php")" = 413 ]
+check "chunked body over max_body: 413, not a reset" [ "$(code -H "Transfer-Encoding: chunked" --data-binary @"$tmp/21m" "$url/app/body.php")" = 413 ]
 
 # a 100 MiB response streams through bounded buffers
 check "100 MiB response" [ "$(curl -s "$url/app/big.php" | wc -c)" = 104857600 ]

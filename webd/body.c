@@ -78,8 +78,8 @@ body_tmpfile(const char *dir)
 	char path[WEBD_PATH_MAX];
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
-	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR &&
-	    errno != EINVAL))
+	if (fd != -1 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd;
 	if ((size_t)snprintf(path, sizeof(path), "%s/webd-body.XXXXXX", dir) >=
 	    sizeof(path)) {

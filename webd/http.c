@@ -1338,22 +1338,32 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- servers --- */
 
-int
-server_check_root(const struct webd_config *cf, char *err, size_t errlen)
+/* 1 when dir (the value of key) is a directory; else 0 with a message. */
+static int
+http_check_dir(const struct webd_config *cf, const char *key,
+    const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (stat(cf->root, &st) == -1) {
-		snprintf(err, errlen, "%s: root %s: %s", cf->path, cf->root,
+	if (stat(dir, &st) == -1) {
+		snprintf(err, errlen, "%s: %s %s: %s", cf->path, key, dir,
 		    strerror(errno));
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: root %s: not a directory",
-		    cf->path, cf->root);
+		snprintf(err, errlen, "%s: %s %s: not a directory", cf->path,
+		    key, dir);
 		return 0;
 	}
 	return 1;
+}
+
+int
+server_check_root(const struct webd_config *cf, char *err, size_t errlen)
+{
+	return http_check_dir(cf, "root", cf->root, err, errlen) &&
+	    http_check_dir(cf, "body_temp_path", cf->body_temp_path, err,
+	    errlen);
 }
 
 /* --- loop threads --- */

@@ -368,7 +368,8 @@ void server_stop(struct server *s);
 /* Requests answered since start by all servers. */
 unsigned long long server_requests_total(void);
 
-/* 1 when the config's root can be opened; else 0 with a message. */
+/* 1 when the config's root and body_temp_path are directories; else 0
+ * with a message. */
 int server_check_root(const struct webd_config *cf, char *err,
     size_t errlen);
 

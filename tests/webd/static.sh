@@ -75,6 +75,12 @@ check "-t names FILE:LINE" grep -q "^$tmp/bad.conf:3: unknown key" <<<"$out"
 printf '[server]\nroot = %s/missing\n' "$tmp" >"$tmp/noroot.conf"
 "$WEBD" -t -c "$tmp/noroot.conf" >/dev/null 2>&1
 check "-t refuses a missing root" [ $? -eq 78 ]
+printf '[server]\nroot = %s\nbody_temp_path = %s/missing\n' "$root" "$tmp" \
+    >"$tmp/notemp.conf"
+out=$("$WEBD" -t -c "$tmp/notemp.conf" 2>&1)
+rc=$?
+check "-t refuses a missing body_temp_path" eval \
+    '[ $rc -eq 78 ] && grep -q "body_temp_path" <<<"$out"'
 
 "$WEBD" -c "$tmp/webd.conf" 2>"$tmp/webd.log" &
 pid=$!

@@ -114,6 +114,9 @@ struct server {
 	int draining;		/* atomic */
 	int close_idle;		/* atomic */
 	unsigned rr;		/* round robin over backends (atomic) */
+	/* requests refused as ambiguous or malformed, by http_strict() or
+	 * libmicrohttpd itself (atomic) */
+	unsigned long long requests_refused;
 };
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
@@ -1097,11 +1100,145 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 
 /* --- routing --- */
 
+/* --- strict reading: strict.c on the bytes the client sent --- */
+
+/* libmicrohttpd 0.9.75 parses the header block in place, in one piece of
+ * its memory pool (from the method to the end of the empty line,
+ * MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes): it writes NUL over the
+ * SP after the method and before the version, over each colon and over
+ * each CR LF or LF, and hands out the method, target, version, names and
+ * values as pointers into it. http_strict() copies the block and puts
+ * those bytes back, the target from the copy the URI log callback kept,
+ * so that strict_check() reads what was sent. A field that is not in
+ * place (MHD moves the name of a field continued by obs-fold) is refused.
+ * Left ambiguous: a NUL just before a bare LF reads as CR LF. */
+struct http_block {
+	char *b;		/* the copy */
+	const char *base;	/* MHD's block */
+	size_t len;
+	size_t end;		/* end of the last line's content */
+	const char *bad;
+};
+
+/* The line ending from k->end up to off, the next line's start. */
+static void
+http_block_eol(struct http_block *k, size_t off)
+{
+	char *e = k->b + k->end;
+
+	if (off == k->end + 2 && e[0] == '\0' && e[1] == '\0')
+		memcpy(e, "\r\n", 2);
+	else if (off == k->end + 1 && e[0] == '\0')
+		e[0] = '\n';
+	/* else anything left as NUL is refused by strict_check() */
+}
+
+static enum MHD_Result
+http_block_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *value, size_t vlen)
+{
+	struct http_block *k = cls;
+	const char *lim = k->base + k->len;
+
+	if (kind != MHD_HEADER_KIND)
+		return MHD_YES;
+	if (key < k->base + k->end || key + klen >= lim || value == NULL ||
+	    value <= key + klen || value + vlen > lim) {
+		k->bad = "obs-fold";
+		return MHD_NO;
+	}
+	http_block_eol(k, (size_t)(key - k->base));
+	if (k->b[key - k->base + (long)klen] == '\0')
+		k->b[key - k->base + (long)klen] = ':';
+	k->end = (size_t)(value - k->base) + vlen;
+	return MHD_YES;
+}
+
+/* The last line's ending and the empty line: two to four NULs. */
+static void
+http_block_tail(struct http_block *k)
+{
+	static const char *const tail[] = { "\n\n", "\r\n\n", "\r\n\r\n" };
+	size_t n = k->len - k->end, i;
+	char *e = k->b + k->end;
+
+	if (n < 2 || n > 4)
+		return;
+	for (i = 0; i < n; i++)
+		if (e[i] != '\0')
+			return;
+	memcpy(e, tail[n - 2], n);
+}
+
+/* Rebuilds the block into k->b (k->len bytes). -1 with k->bad. */
+static int
+http_block_rebuild(struct http_block *k, struct MHD_Connection *c,
+    const char *uri, const char *url, const char *version)
+{
+	size_t ml = strlen(k->base), tl = strlen(uri), uo, vo;
+
+	memcpy(k->b, k->base, k->len);
+	k->bad = "request line not in place";
+	if (url <= k->base || version <= url || version + 8 > k->base + k->len)
+		return -1;
+	uo = (size_t)(url - k->base);
+	vo = (size_t)(version - k->base);
+	if (uo <= ml)
+		return -1;
+	if (uo + tl + 1 != vo) {
+		k->bad = "NUL in request target";
+		return -1;
+	}
+	k->b[ml] = ' ';
+	memcpy(k->b + uo, uri, tl);
+	k->b[vo - 1] = ' ';
+	k->end = vo + strlen(version);
+	k->bad = NULL;
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_block_field, k);
+	if (k->bad != NULL)
+		return -1;
+	/* the last line's ending and the empty line */
+	http_block_tail(k);
+	return 0;
+}
+
+/* 0 when the request may be read; else the status to refuse it with. */
+static unsigned
+http_strict(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *url, const char *method, const char *version)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_block k = { .base = method };
+	char small[8192];
+	const char *why = "";
+	int status = 400;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci == NULL || r->uri == NULL)
+		return 500;
+	k.len = ci->header_size;
+	k.b = k.len <= sizeof(small) ? small : malloc(k.len);
+	if (k.b == NULL)
+		return 500;
+	if (http_block_rebuild(&k, c, r->uri, url, version) == -1)
+		why = k.bad;
+	else
+		status = strict_check(k.b, k.len, &why);
+	if (k.b != small)
+		free(k.b);
+	if (status == 0)
+		return 0;
+	__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+	log_notice("%s: request refused: %s, closing",
+	    r->conn != NULL ? r->conn->addr : "-", why);
+	return (unsigned)status;
+}
+
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
 http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
-    const char *method, const char *version)
+    const char *url, const char *method, const char *version)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct webd_location *loc;
@@ -1109,12 +1246,15 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	char rel[WEBD_PATH_MAX], abs[WEBD_PATH_MAX + 2];
 	long long clen = 0;
 	int dir;
+	unsigned refuse;
 
 	r->started = 1;
 	if (r->conn != NULL)
 		http_set_deadline(r->conn, 0);
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->version, sizeof(r->version), "%s", version);
+	if ((refuse = http_strict(s, c, r, url, method, version)) != 0)
+		return http_error(s, c, r, refuse, 1);
 	/* MHD answers 431 itself for what does not fit its memory pool;
 	 * this makes the limit exact. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
@@ -1181,7 +1321,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (r == NULL)
 		return MHD_NO;
 	if (!r->started)
-		return http_begin(s, c, r, method, version);
+		return http_begin(s, c, r, url, method, version);
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 
@@ -1213,12 +1353,27 @@ http_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/* The format libmicrohttpd 0.9.75 logs each error it answers itself with
+ * (connection.c, transmit_error_response_len()): a refusal too. */
+#define HTTP_MHD_REFUSAL "Error processing request (HTTP response code is %u"
+
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct server *s = cls;
 	char msg[512];
 	size_t n;
 
+	if (strncmp(fmt, HTTP_MHD_REFUSAL, strlen(HTTP_MHD_REFUSAL)) == 0) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+		log_notice("request refused by libmicrohttpd with %u, closing",
+		    va_arg(aq, unsigned));
+		va_end(aq);
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
@@ -1384,6 +1539,9 @@ server_daemon(struct server *s, int fd, unsigned limit)
 	    MHD_OPTION_NOTIFY_CONNECTION, http_notify, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+	    /* Not MHD_OPTION_STRICT_FOR_CLIENT 1: http_strict() checks
+	     * more, and 0.9.75 then writes its 400 for a missing Host
+	     * with its header lines twice. */
 	    MHD_OPTION_END);
 }
 

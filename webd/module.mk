@@ -5,20 +5,22 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c webd/cgi.c
+	webd/mime.c webd/fwd.c webd/cgi.c webd/strict.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c
+	webd/cgi.c webd/strict.c
 test-webd_PKGS = libsystemd
 
-FUZZERS += fuzz-path fuzz-range
+FUZZERS += fuzz-path fuzz-range fuzz-strict
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
+fuzz-strict_SRCS = tests/fuzz/fuzz_strict.c webd/strict.c
+fuzz-strict_CORPUS = tests/fuzz/corpus/strict
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd

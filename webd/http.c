@@ -1234,6 +1234,37 @@ http_strict(struct server *s, struct MHD_Connection *c, struct req *r,
 	return (unsigned)status;
 }
 
+static enum MHD_Result
+http_trailer_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *value, size_t vlen)
+{
+	const char **why = cls;
+
+	if (value == NULL)
+		value = "";
+	return strict_trailer(key, klen, value, vlen, why) == -1 ? MHD_NO :
+	    MHD_YES;
+}
+
+/* Last call: the trailer fields of a chunked body, read before the body
+ * goes to a backend (fwd.c holds a chunked body until its end). 0, or
+ * -1 when the request is refused. */
+static int
+http_strict_trailer(struct server *s, struct MHD_Connection *c,
+    struct req *r)
+{
+	const char *why = NULL;
+
+	MHD_get_connection_values_n(c, MHD_FOOTER_KIND, http_trailer_field,
+	    &why);
+	if (why == NULL)
+		return 0;
+	__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+	log_notice("%s: request refused: %s, closing",
+	    r->conn != NULL ? r->conn->addr : "-", why);
+	return -1;
+}
+
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
@@ -1339,6 +1370,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (r->status != 0)
 		return MHD_YES;
+	if (http_strict_trailer(s, c, r) == -1)
+		return http_error(s, c, r, 400, 1);
 	if (r->too_big)
 		return http_error(s, c, r, 413, 1);
 	if (r->fr != NULL)

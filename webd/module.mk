@@ -36,3 +36,4 @@ install-webd: $(O)/bin/foobar-webd
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
+ITESTS += tests/webd/smuggle.sh

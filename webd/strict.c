@@ -65,7 +65,7 @@ strict_request_line(const char *l, size_t n, int *v10, const char **why)
 	if (i == 0 || i >= n || l[i] != ' ')
 		return -1;
 	t = ++i;
-	while (i < n && (unsigned char)l[i] > ' ' && l[i] != 0x7f)
+	while (i < n && (unsigned char)l[i] > ' ' && (unsigned char)l[i] < 0x7f)
 		i++;
 	if (i == t || i >= n || l[i] != ' ')
 		return -1;
@@ -105,6 +105,62 @@ strict_length(const char *v, size_t n)
 	return 0;
 }
 
+/* A Host value nginx would take too: not empty, no white space, control
+ * byte, non-ASCII byte, slash or empty label. */
+static int
+strict_host(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || v[0] == ':' || (n == 1 && v[0] == '.'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == '\\' ||
+		    (c == '.' && i > 0 && v[i - 1] == '.'))
+			return -1;
+	}
+	return 0;
+}
+
+/* A value: visible bytes, SP, HTAB and obs-text only. */
+static int
+strict_value(const char *v, size_t n, const char **why)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		unsigned char c = (unsigned char)v[j];
+
+		if (c == '\0' || c == '\r' || (c < ' ' && c != '\t') ||
+		    c == 0x7f) {
+			*why = c == '\0' ? "NUL in field" : c == '\r' ?
+			    "bare CR" : "control byte in field";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+strict_trailer(const char *name, size_t nlen, const char *value, size_t vlen,
+    const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < nlen; i++)
+		if (!strict_tchar((unsigned char)name[i]))
+			break;
+	if (i == 0 || i < nlen) {
+		*why = i < nlen && (name[i] == ' ' || name[i] == '\t') ?
+		    "white space before colon in trailer" :
+		    "bad trailer field name";
+		return -1;
+	}
+	return strict_value(value, vlen, why);
+}
+
 /* One field line: name ":" OWS value OWS, with only visible bytes, SP,
  * HTAB and obs-text in the value. */
 static int
@@ -131,20 +187,15 @@ strict_field(const char *l, size_t n, struct strict_seen *seen,
 	}
 	v = l + i + 1;
 	vn = n - i - 1;
-	for (size_t j = 0; j < vn; j++) {
-		unsigned char c = (unsigned char)v[j];
-
-		if (c == '\0' || c == '\r' || (c < ' ' && c != '\t') ||
-		    c == 0x7f) {
-			*why = c == '\0' ? "NUL in field" : c == '\r' ?
-			    "bare CR" : "control byte in field";
+	if (strict_value(v, vn, why) == -1)
+		return -1;
+	v = strict_trim(v, &vn);
+	if (i == 4 && strncasecmp(l, "host", 4) == 0) {
+		if (seen->host++ == 0 && strict_host(v, vn) == -1) {
+			*why = "bad Host";
 			return -1;
 		}
-	}
-	v = strict_trim(v, &vn);
-	if (i == 4 && strncasecmp(l, "host", 4) == 0)
-		seen->host++;
-	else if (i == 14 && strncasecmp(l, "content-length", 14) == 0) {
+	} else if (i == 14 && strncasecmp(l, "content-length", 14) == 0) {
 		if (seen->cl++ > 0) {
 			*why = "several Content-Length";
 			return -1;
@@ -164,22 +215,34 @@ strict_field(const char *l, size_t n, struct strict_seen *seen,
 	return 0;
 }
 
-/* Transfer-Encoding: chunked alone is read; a list ending otherwise is
- * malformed (400), one with other codings unknown (501). */
+/* Transfer-Encoding: chunked alone is read. A list that does not end in
+ * chunked, or applies it twice, is malformed (400) when it names chunked
+ * at all; other codings are unknown here (501, as nginx answers). */
 static int
 strict_coding(const struct strict_seen *seen, const char **why)
 {
-	const char *v = seen->te_val, *last;
-	size_t n = seen->te_len, ln;
+	const char *v = seen->te_val, *e = v + seen->te_len, *c, *comma;
+	int chunked = 0, other = 0, last = 0;
+	size_t n;
 
-	if (n == 7 && strncasecmp(v, "chunked", 7) == 0)
+	for (c = v; c <= e; c = comma + 1) {
+		comma = memchr(c, ',', (size_t)(e - c));
+		if (comma == NULL)
+			comma = e;
+		n = (size_t)(comma - c);
+		c = strict_trim(c, &n);
+		last = n == 7 && strncasecmp(c, "chunked", 7) == 0;
+		chunked += last;
+		other += !last;
+	}
+	if (chunked == 1 && other == 0)
 		return 0;
-	last = memrchr(v, ',', n);
-	last = last != NULL ? last + 1 : v;
-	ln = n - (size_t)(last - v);
-	last = strict_trim(last, &ln);
-	if (ln != 7 || strncasecmp(last, "chunked", 7) != 0) {
-		*why = "last transfer coding not chunked";
+	if (chunked > 0 && (!last || chunked > 1)) {
+		*why = "chunked not once and last";
+		return 400;
+	}
+	if (seen->te_len == 0) {
+		*why = "empty Transfer-Encoding";
 		return 400;
 	}
 	*why = "transfer coding other than chunked";

@@ -86,6 +86,12 @@ int mime_table_sorted(void);
  * with a static reason in *why. */
 int strict_check(const char *blk, size_t len, const char **why);
 
+/* Checks one trailer field of a chunked body (name without its colon,
+ * value without the white space around it): 0, or -1 with a static
+ * reason in *why. */
+int strict_trailer(const char *name, size_t nlen, const char *value,
+    size_t vlen, const char **why);
+
 /* config.c */
 
 struct webd_location {

@@ -506,7 +506,15 @@ START_TEST(test_strict_framing)
 	STRICT("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
 	    "Transfer-Encoding in HTTP/1.0");
 	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
-	    "gzip\r\n\r\n", 400, "last transfer coding not chunked");
+	    "gzip\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
+	    "chunked\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,"
+	    "\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n",
+	    400, "empty Transfer-Encoding");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
+	    "\r\n", 501, "transfer coding other than chunked");
 	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, "
 	    "chunked\r\n\r\n", 501, "transfer coding other than chunked");
 	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
@@ -517,6 +525,12 @@ START_TEST(test_strict_framing)
 	    "several Host");
 	STRICT("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400,
 	    "several Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost:\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 0, NULL);
 }
 END_TEST
 
@@ -552,6 +566,8 @@ START_TEST(test_strict_syntax)
 	STRICT("GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400,
 	    "bad request line");
 	STRICT("GET / http/1.1\r\nHost: a\r\n\r\n", 400, "bad request line");
+	STRICT("GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+	    "bad request line");
 	STRICT("G\0T / HTTP/1.1\r\nHost: a\r\n\r\n", 400,
 	    "NUL in request line");
 	STRICT("GET / HTTP/1.1\r\nHost: a\r\n", 400,
@@ -559,6 +575,22 @@ START_TEST(test_strict_syntax)
 	STRICT("GET / HTTP/1.1\r\nHost: a\r\n\r\nX", 400,
 	    "bytes after the header block");
 	STRICT("", 400, "header block without its end");
+}
+END_TEST
+
+START_TEST(test_strict_trailer)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1 2\t", 4, &why), 0);
+	ck_assert_int_eq(strict_trailer("X-T ", 4, "1", 1, &why), -1);
+	ck_assert_str_eq(why, "white space before colon in trailer");
+	ck_assert_int_eq(strict_trailer("", 0, "1", 1, &why), -1);
+	ck_assert_str_eq(why, "bad trailer field name");
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1\r2", 3, &why), -1);
+	ck_assert_str_eq(why, "bare CR");
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1\x01", 2, &why), -1);
+	ck_assert_str_eq(why, "control byte in field");
 }
 END_TEST
 
@@ -586,6 +618,7 @@ webd_suite(void)
 	tcase_add_test(tc, test_strict_accepted);
 	tcase_add_test(tc, test_strict_framing);
 	tcase_add_test(tc, test_strict_syntax);
+	tcase_add_test(tc, test_strict_trailer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,3 +37,4 @@ install-webd: $(O)/bin/foobar-webd
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
 ITESTS += tests/webd/smuggle.sh
+ITESTS += tests/webd/smuggle-appd.sh

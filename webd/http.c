@@ -1098,8 +1098,6 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 	return http_fwd_respond(s, c, r, hdr, hlen);
 }
 
-/* --- routing --- */
-
 /* --- strict reading: strict.c on the bytes the client sent --- */
 
 /* libmicrohttpd 0.9.75 parses the header block in place, in one piece of
@@ -1264,6 +1262,8 @@ http_strict_trailer(struct server *s, struct MHD_Connection *c,
 	    r->conn != NULL ? r->conn->addr : "-", why);
 	return -1;
 }
+
+/* --- routing --- */
 
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */

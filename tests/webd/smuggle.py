@@ -664,7 +664,6 @@ def main_one(port, prefix):
 
 
 def main():
-    global LIMIT
     if sys.argv[1] == "one":
         main_one(int(sys.argv[2]), sys.argv[3])
         return

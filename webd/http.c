@@ -59,6 +59,7 @@ struct req {
 	long long body;		/* request body bytes received */
 	int too_big;
 	int bad_path;		/* answer 400 */
+	int chunked;		/* a chunked body: close after the answer */
 	struct fwd_req *fr;	/* forwarded to FastCGI */
 	int body_ended;
 	struct MHD_Connection *mc;
@@ -399,7 +400,8 @@ http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
 {
 	enum MHD_Result rc;
 
-	if (fresh && __atomic_load_n(&s->draining, __ATOMIC_RELAXED))
+	if (fresh && (r->chunked ||
+	    __atomic_load_n(&s->draining, __ATOMIC_RELAXED)))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
 	r->status = (int)status;
@@ -711,7 +713,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 	}
 	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
-	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	    !r->chunked && !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
 	if (cacheable) {
 		const struct cache_entry *e;
 
@@ -1307,8 +1309,13 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		if (clen > s->cf->max_body)
 			return http_error(s, c, r, 413, 1);
 	}
-	if (te != NULL)
+	/* libmicrohttpd reads the chunk lines where http_strict() cannot
+	 * see them: whatever a front made of them, nothing after a chunked
+	 * body is ever read as a request. */
+	if (te != NULL) {
 		clen = -1;
+		r->chunked = 1;
+	}
 	q = strchr(r->uri, '?');
 	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
 	    rel, sizeof(rel), &dir, &err) == -1) {

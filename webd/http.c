@@ -61,7 +61,9 @@ struct req {
 	int status;
 	unsigned long long bytes;
 	long long body;		/* request body bytes received */
-	int chunked;		/* no Content-Length */
+	/* a chunked body: webd counts its length for CONTENT_LENGTH, and
+	 * closes the connection after the answer */
+	int chunked;
 	int too_big;
 	int aborted;		/* answered mid-body: drop the rest */
 	long long body_start;	/* monotonic ms */
@@ -124,6 +126,9 @@ struct server {
 	int draining;		/* atomic */
 	int close_idle;		/* atomic */
 	unsigned rr;		/* round robin over backends (atomic) */
+	/* requests refused as ambiguous or malformed, by http_strict() or
+	 * libmicrohttpd itself (atomic) */
+	unsigned long long requests_refused;
 };
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
@@ -410,7 +415,8 @@ http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
 {
 	enum MHD_Result rc;
 
-	if (fresh && __atomic_load_n(&s->draining, __ATOMIC_RELAXED))
+	if (fresh && (r->chunked ||
+	    __atomic_load_n(&s->draining, __ATOMIC_RELAXED)))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
 	r->status = (int)status;
@@ -724,7 +730,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 	}
 	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
-	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	    !r->chunked && !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
 	if (cacheable) {
 		const struct cache_entry *e;
 
@@ -1211,13 +1217,178 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 	return http_fwd_respond(s, c, r, hdr, hlen);
 }
 
+/* --- strict reading: strict.c on the bytes the client sent --- */
+
+/* libmicrohttpd 0.9.75 parses the header block in place, in one piece of
+ * its memory pool (from the method to the end of the empty line,
+ * MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes): it writes NUL over the
+ * SP after the method and before the version, over each colon and over
+ * each CR LF or LF, and hands out the method, target, version, names and
+ * values as pointers into it. http_strict() copies the block and puts
+ * those bytes back, the target from the copy the URI log callback kept,
+ * so that strict_check() reads what was sent. A field that is not in
+ * place (MHD moves the name of a field continued by obs-fold) is refused.
+ * Left ambiguous: a NUL just before a bare LF reads as CR LF. */
+struct http_block {
+	char *b;		/* the copy */
+	const char *base;	/* MHD's block */
+	size_t len;
+	size_t end;		/* end of the last line's content */
+	const char *bad;
+};
+
+/* The line ending from k->end up to off, the next line's start. */
+static void
+http_block_eol(struct http_block *k, size_t off)
+{
+	char *e = k->b + k->end;
+
+	if (off == k->end + 2 && e[0] == '\0' && e[1] == '\0')
+		memcpy(e, "\r\n", 2);
+	else if (off == k->end + 1 && e[0] == '\0')
+		e[0] = '\n';
+	/* else anything left as NUL is refused by strict_check() */
+}
+
+static enum MHD_Result
+http_block_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *value, size_t vlen)
+{
+	struct http_block *k = cls;
+	const char *lim = k->base + k->len;
+
+	if (kind != MHD_HEADER_KIND)
+		return MHD_YES;
+	if (key < k->base + k->end || key + klen >= lim || value == NULL ||
+	    value <= key + klen || value + vlen > lim) {
+		k->bad = "obs-fold";
+		return MHD_NO;
+	}
+	http_block_eol(k, (size_t)(key - k->base));
+	if (k->b[key - k->base + (long)klen] == '\0')
+		k->b[key - k->base + (long)klen] = ':';
+	k->end = (size_t)(value - k->base) + vlen;
+	return MHD_YES;
+}
+
+/* The last line's ending and the empty line: two to four NULs. */
+static void
+http_block_tail(struct http_block *k)
+{
+	static const char *const tail[] = { "\n\n", "\r\n\n", "\r\n\r\n" };
+	size_t n = k->len - k->end, i;
+	char *e = k->b + k->end;
+
+	if (n < 2 || n > 4)
+		return;
+	for (i = 0; i < n; i++)
+		if (e[i] != '\0')
+			return;
+	memcpy(e, tail[n - 2], n);
+}
+
+/* Rebuilds the block into k->b (k->len bytes). -1 with k->bad. */
+static int
+http_block_rebuild(struct http_block *k, struct MHD_Connection *c,
+    const char *uri, const char *url, const char *version)
+{
+	size_t ml = strlen(k->base), tl = strlen(uri), uo, vo;
+
+	memcpy(k->b, k->base, k->len);
+	k->bad = "request line not in place";
+	if (url <= k->base || version <= url || version + 8 > k->base + k->len)
+		return -1;
+	uo = (size_t)(url - k->base);
+	vo = (size_t)(version - k->base);
+	if (uo <= ml)
+		return -1;
+	if (uo + tl + 1 != vo) {
+		k->bad = "NUL in request target";
+		return -1;
+	}
+	k->b[ml] = ' ';
+	memcpy(k->b + uo, uri, tl);
+	k->b[vo - 1] = ' ';
+	k->end = vo + strlen(version);
+	k->bad = NULL;
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_block_field, k);
+	if (k->bad != NULL)
+		return -1;
+	/* the last line's ending and the empty line */
+	http_block_tail(k);
+	return 0;
+}
+
+/* 0 when the request may be read; else the status to refuse it with. */
+static unsigned
+http_strict(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *url, const char *method, const char *version)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_block k = { .base = method };
+	char small[8192];
+	const char *why = "";
+	int status = 400;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci == NULL || r->uri == NULL)
+		return 500;
+	k.len = ci->header_size;
+	k.b = k.len <= sizeof(small) ? small : malloc(k.len);
+	if (k.b == NULL)
+		return 500;
+	if (http_block_rebuild(&k, c, r->uri, url, version) == -1)
+		why = k.bad;
+	else
+		status = strict_check(k.b, k.len, &why);
+	if (k.b != small)
+		free(k.b);
+	if (status == 0)
+		return 0;
+	__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+	log_notice("%s: request refused: %s, closing",
+	    r->conn != NULL ? r->conn->addr : "-", why);
+	return (unsigned)status;
+}
+
+static enum MHD_Result
+http_trailer_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *value, size_t vlen)
+{
+	const char **why = cls;
+
+	if (value == NULL)
+		value = "";
+	return strict_trailer(key, klen, value, vlen, why) == -1 ? MHD_NO :
+	    MHD_YES;
+}
+
+/* Last call: the trailer fields of a chunked body, read before the body
+ * goes to a backend (fwd.c holds a chunked body until its end). 0, or
+ * -1 when the request is refused. */
+static int
+http_strict_trailer(struct server *s, struct MHD_Connection *c,
+    struct req *r)
+{
+	const char *why = NULL;
+
+	MHD_get_connection_values_n(c, MHD_FOOTER_KIND, http_trailer_field,
+	    &why);
+	if (why == NULL)
+		return 0;
+	__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+	log_notice("%s: request refused: %s, closing",
+	    r->conn != NULL ? r->conn->addr : "-", why);
+	return -1;
+}
+
 /* --- routing --- */
 
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
 http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
-    const char *method, const char *version)
+    const char *url, const char *method, const char *version)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct webd_location *loc;
@@ -1225,12 +1396,15 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	char rel[WEBD_PATH_MAX], abs[WEBD_PATH_MAX + 2];
 	long long clen = 0;
 	int dir;
+	unsigned refuse;
 
 	r->started = 1;
 	if (r->conn != NULL)
 		http_set_deadline(r->conn, 0);
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->version, sizeof(r->version), "%s", version);
+	if ((refuse = http_strict(s, c, r, url, method, version)) != 0)
+		return http_error(s, c, r, refuse, 1);
 	/* MHD answers 431 itself for what does not fit its memory pool;
 	 * this makes the limit exact. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
@@ -1252,6 +1426,9 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		if (clen > s->cf->max_body)
 			return http_error(s, c, r, 413, 1);
 	}
+	/* libmicrohttpd reads the chunk lines where http_strict() cannot
+	 * see them: whatever a front made of them, nothing after a chunked
+	 * body is ever read as a request. */
 	if (te != NULL) {
 		clen = -1;
 		r->chunked = 1;
@@ -1301,7 +1478,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (r == NULL)
 		return MHD_NO;
 	if (!r->started)
-		return http_begin(s, c, r, method, version);
+		return http_begin(s, c, r, url, method, version);
 	if (*upload_data_size > 0)
 		return http_body_data(s, r, upload_data, upload_data_size);
 	if (r->aborted)
@@ -1309,6 +1486,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	http_body_unwatch(r);
 	if (r->status != 0)
 		return MHD_YES;
+	if (http_strict_trailer(s, c, r) == -1)
+		return http_error(s, c, r, 400, 1);
 	if (r->too_big)
 		return http_error(s, c, r, 413, 1);
 	if (r->fr != NULL)
@@ -1323,12 +1502,27 @@ http_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/* The format libmicrohttpd 0.9.75 logs each error it answers itself with
+ * (connection.c, transmit_error_response_len()): a refusal too. */
+#define HTTP_MHD_REFUSAL "Error processing request (HTTP response code is %u"
+
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct server *s = cls;
 	char msg[512];
 	size_t n;
 
+	if (strncmp(fmt, HTTP_MHD_REFUSAL, strlen(HTTP_MHD_REFUSAL)) == 0) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		__atomic_add_fetch(&s->requests_refused, 1, __ATOMIC_RELAXED);
+		log_notice("request refused by libmicrohttpd with %u, closing",
+		    va_arg(aq, unsigned));
+		va_end(aq);
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
@@ -1532,6 +1726,9 @@ server_daemon(struct server *s, int fd, unsigned limit)
 	    MHD_OPTION_NOTIFY_CONNECTION, http_notify, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+	    /* Not MHD_OPTION_STRICT_FOR_CLIENT 1: http_strict() checks
+	     * more, and 0.9.75 then writes its 400 for a missing Host
+	     * with its header lines twice. */
 	    MHD_OPTION_END);
 }
 

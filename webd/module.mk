@@ -5,20 +5,22 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c
+	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c webd/body.c
+	webd/cgi.c webd/body.c webd/strict.c
 test-webd_PKGS = libsystemd
 
-FUZZERS += fuzz-path fuzz-range
+FUZZERS += fuzz-path fuzz-range fuzz-strict
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
+fuzz-strict_SRCS = tests/fuzz/fuzz_strict.c webd/strict.c
+fuzz-strict_CORPUS = tests/fuzz/corpus/strict
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd
@@ -34,3 +36,5 @@ install-webd: $(O)/bin/foobar-webd
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
+ITESTS += tests/webd/smuggle.sh
+ITESTS += tests/webd/smuggle-appd.sh

@@ -76,6 +76,22 @@ const char *mime_type(const char *name);
 /* 1 when the table is sorted (a unit test checks it). */
 int mime_table_sorted(void);
 
+/* strict.c - pure */
+
+/* Checks a request header block (the request line through the empty line
+ * that ends it, len bytes, as the client sent them) the way RFC 9112 asks
+ * of a server and nginx and HAProxy read it: nothing whose framing two
+ * parsers could read differently. Returns 0 when acceptable; else the
+ * status to answer (400; 501 for a transfer coding other than chunked)
+ * with a static reason in *why. */
+int strict_check(const char *blk, size_t len, const char **why);
+
+/* Checks one trailer field of a chunked body (name without its colon,
+ * value without the white space around it): 0, or -1 with a static
+ * reason in *why. */
+int strict_trailer(const char *name, size_t nlen, const char *value,
+    size_t vlen, const char **why);
+
 /* config.c */
 
 struct webd_location {

@@ -555,6 +555,146 @@ START_TEST(test_body_spill)
 }
 END_TEST
 
+/* strict_check on a block given as a C string literal (NULs included). */
+#define STRICT(lit, st, reason) strict_case(lit, sizeof(lit) - 1, st, reason)
+
+static void
+strict_case(const char *b, size_t n, int st, const char *reason)
+{
+	const char *why = NULL;
+	int got = strict_check(b, n, &why);
+
+	ck_assert_msg(got == st, "%d for %.*s", got, (int)n, b);
+	if (st != 0)
+		ck_assert_str_eq(why, reason);
+}
+
+START_TEST(test_strict_accepted)
+{
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, NULL);
+	STRICT("GET / HTTP/1.0\r\n\r\n", 0, NULL);
+	STRICT("GET /x?a=b%20c HTTP/1.1\nhost:a\n\n", 0, NULL);
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 007\r\n\r\n",
+	    0, NULL);
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\t5 \r\n\r\n",
+	    0, NULL);
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ChunKed\r\n"
+	    "\r\n", 0, NULL);
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX: \xe9t\xe9\t;\r\nY:\r\n\r\n",
+	    0, NULL);
+}
+END_TEST
+
+START_TEST(test_strict_framing)
+{
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "content-length: 6\r\n\r\n", 400, "several Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "Content-Length: 5\r\n\r\n", 400, "several Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
+	    400, "bad Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n",
+	    400, "bad Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n",
+	    400, "bad Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5 5\r\n\r\n",
+	    400, "bad Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+	    "9223372036854775808\r\n\r\n", 400, "bad Content-Length");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 400,
+	    "Content-Length with Transfer-Encoding");
+	STRICT("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+	    "Transfer-Encoding in HTTP/1.0");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
+	    "gzip\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
+	    "chunked\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,"
+	    "\r\n\r\n", 400, "chunked not once and last");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n",
+	    400, "empty Transfer-Encoding");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
+	    "\r\n", 501, "transfer coding other than chunked");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, "
+	    "chunked\r\n\r\n", 501, "transfer coding other than chunked");
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 400,
+	    "several Transfer-Encoding");
+	STRICT("GET / HTTP/1.1\r\n\r\n", 400, "no Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n", 400,
+	    "several Host");
+	STRICT("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400,
+	    "several Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost:\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400, "bad Host");
+	STRICT("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 0, NULL);
+}
+END_TEST
+
+START_TEST(test_strict_syntax)
+{
+	STRICT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n"
+	    "\r\n", 400, "white space before colon");
+	STRICT("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400,
+	    "white space before colon");
+	STRICT("GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400, "bare CR");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\r\n\r\n", 400, "bare CR");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 400,
+	    "NUL in field");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX\0: a\r\n\r\n", 400,
+	    "NUL in field");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01\r\n\r\n", 400,
+	    "control byte in field");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n\r\n", 400,
+	    "control byte in field");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400,
+	    "obs-fold");
+	STRICT("GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400, "obs-fold");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\nX a\r\n\r\n", 400,
+	    "white space before colon");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\n: a\r\n\r\n", 400,
+	    "bad field name");
+	STRICT("GET / HTTP/1.1\r\nHo(st: a\r\n\r\n", 400, "bad field name");
+	STRICT("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "bad request line");
+	STRICT("GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400, "bad request line");
+	STRICT("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+	    "bad request line");
+	STRICT("GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "bad request line");
+	STRICT("GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+	    "bad request line");
+	STRICT("GET / http/1.1\r\nHost: a\r\n\r\n", 400, "bad request line");
+	STRICT("GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+	    "bad request line");
+	STRICT("G\0T / HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+	    "NUL in request line");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\n", 400,
+	    "header block without its end");
+	STRICT("GET / HTTP/1.1\r\nHost: a\r\n\r\nX", 400,
+	    "bytes after the header block");
+	STRICT("", 400, "header block without its end");
+}
+END_TEST
+
+START_TEST(test_strict_trailer)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1 2\t", 4, &why), 0);
+	ck_assert_int_eq(strict_trailer("X-T ", 4, "1", 1, &why), -1);
+	ck_assert_str_eq(why, "white space before colon in trailer");
+	ck_assert_int_eq(strict_trailer("", 0, "1", 1, &why), -1);
+	ck_assert_str_eq(why, "bad trailer field name");
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1\r2", 3, &why), -1);
+	ck_assert_str_eq(why, "bare CR");
+	ck_assert_int_eq(strict_trailer("X-T", 3, "1\x01", 2, &why), -1);
+	ck_assert_str_eq(why, "control byte in field");
+}
+END_TEST
+
 static Suite *
 webd_suite(void)
 {
@@ -578,6 +718,10 @@ webd_suite(void)
 	tcase_add_test(tc, test_listen_address);
 	tcase_add_test(tc, test_body_deadline);
 	tcase_add_test(tc, test_body_spill);
+	tcase_add_test(tc, test_strict_accepted);
+	tcase_add_test(tc, test_strict_framing);
+	tcase_add_test(tc, test_strict_syntax);
+	tcase_add_test(tc, test_strict_trailer);
 	suite_add_tcase(s, tc);
 	return s;
 }

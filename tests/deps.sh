@@ -10,7 +10,7 @@ check="mariadb-server mariadb-client bind9-utils bind9-dnsutils nsd curl
 libfcgi-bin fcgiwrap nginx-light php-fpm php-cgi php-mysql perl python3
 systemd chromium procps iproute2 netcat-openbsd"
 package="debhelper dpkg-dev lintian fakeroot"
-system="debootstrap systemd-container autopkgtest procps"
+system="debootstrap systemd-container autopkgtest procps iproute2"
 bench="wrk"
 lint="cppcheck clang-tidy clang-format bear valgrind"
 

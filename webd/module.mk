@@ -34,3 +34,8 @@ install-webd: $(O)/bin/foobar-webd
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
+
+# The client's address behind a trusted proxy (webd.conf trusted_proxy).
+UNIT_TESTS += test-realip
+test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
+test-realip_PKGS = libsystemd

@@ -39,3 +39,4 @@ ITESTS += tests/webd/fastcgi.sh
 UNIT_TESTS += test-realip
 test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
 test-realip_PKGS = libsystemd
+ITESTS += tests/webd/realip.sh

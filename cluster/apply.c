@@ -290,27 +290,37 @@ firewall(int changed)
 	return 0;
 }
 
+/* Restarts unit when changed, or starts it when it is not active (a run
+ * that failed before, e.g. the database was not there yet). */
+static int
+web_unit(const char *unit, int changed)
+{
+	if (!changed && systemctl("is-active", unit, NULL) == 0)
+		return 0;
+	return systemctl("restart", unit, NULL);
+}
+
 static int
 web_actions(unsigned acts)
 {
 	int rc = 0;
 
-	if ((acts & ACT_DBMIGRATE) &&
-	    systemctl("restart", "foobar-dbmigrate.service", NULL) == -1)
+	if (web_unit("foobar-dbmigrate.service", acts & ACT_DBMIGRATE) == -1)
 		rc = -1;
-	if ((acts & ACT_APPD) &&
-	    systemctl("restart", "foobar-appd.service", NULL) == -1)
+	if (web_unit("foobar-appd.service", acts & ACT_APPD) == -1)
 		rc = -1;
 	if (acts & ACT_WEBD_SOCKET) {
 		if (systemctl("restart", "foobar-webd.socket",
 		    "foobar-webd.service") == -1)
 			rc = -1;
-	} else if (acts & ACT_WEBD_RESTART) {
-		if (systemctl("restart", "foobar-webd.service", NULL) == -1)
+	} else if ((acts & ACT_WEBD_RELOAD) && !(acts & ACT_WEBD_RESTART)) {
+		if (systemctl("reload-or-restart", "foobar-webd.service",
+		    NULL) == -1)
 			rc = -1;
-	} else if ((acts & ACT_WEBD_RELOAD) &&
-	    systemctl("reload-or-restart", "foobar-webd.service", NULL) == -1)
+	} else if (web_unit("foobar-webd.service", acts & ACT_WEBD_RESTART) ==
+	    -1) {
 		rc = -1;
+	}
 	return rc;
 }
 

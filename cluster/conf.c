@@ -273,6 +273,12 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 			    h->name, h->address.set ? "roles" : "address");
 			return -1;
 		}
+		if ((h->roles & ROLE_LB) && (h->roles & ROLE_WEB)) {
+			snprintf(err, errlen, "%s: host %s: roles lb and web "
+			    "cannot share a host (both serve port 80)", at,
+			    h->name);
+			return -1;
+		}
 		for (j = 0; j < i; j++)
 			if (c->hosts[j].address.a.s_addr == h->address.a.s_addr)
 				break;

@@ -102,6 +102,8 @@ START_TEST(mistakes)
 	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
 	    "address = 10.20.0.7\n"), ":15: key \"address\" repeated");
 	t_bad(head, ": no host has the role db");
+	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = lb,web\n"),
+	    ":14: host db1: roles lb and web cannot share a host");
 	t_bad(t_cat("[host db1]\naddress = 10.20.0.6\nroles = db, lb\n",
 	    ""), ": no host has the role web");
 	t_bad(t_cat("[host w]\naddress = 10.20.0.5\nroles = web\n", db),
@@ -116,21 +118,22 @@ END_TEST
 START_TEST(vip_mistakes)
 {
 	t_bad("[cluster]\nvip = 10.20.0.10/24\n[host lb1]\naddress = "
-	    "10.20.0.2\nroles = lb, web, db\n",
+	    "10.20.0.2\nroles = lb\n[host w]\naddress = 10.20.0.4\n"
+	    "roles = web, db\n",
 	    ":2: a vip needs at least two lb hosts (found 1)");
 	t_bad(t_cat("[cluster]\nvip = 10.30.0.10/24\n[host lb1]\naddress = "
-	    "10.20.0.2\nroles = lb, web\n[host lb2]\naddress = 10.20.0.3\n"
+	    "10.20.0.2\nroles = lb\n[host w]\naddress = 10.20.0.4\nroles = web\n[host lb2]\naddress = 10.20.0.3\n"
 	    "roles = lb\n", db), ":2: vip 10.30.0.10/24 is not in the "
 	    "subnet of lb host lb1 (10.20.0.2)");
 	t_bad(t_cat("[cluster]\nvip = 10.20.0.3/24\n[host lb1]\naddress = "
-	    "10.20.0.2\nroles = lb, web\n[host lb2]\naddress = 10.20.0.3\n"
+	    "10.20.0.2\nroles = lb\n[host w]\naddress = 10.20.0.4\nroles = web\n[host lb2]\naddress = 10.20.0.3\n"
 	    "roles = lb\n", db), ":2: vip 10.20.0.3 is the address of host "
 	    "lb2");
 	t_bad(t_cat("[cluster]\nvip = 10.20.0.10\n", db),
 	    ":2: vip: vip \"10.20.0.10\" needs a prefix length");
 	t_bad(t_cat("[cluster]\nvip = 10.20.0.10/33\n", db), ":2: vip:");
 	t_bad(t_cat("[cluster]\nsecret_file = key\n[host lb1]\naddress = "
-	    "10.20.0.2\nroles = lb, web\n", db),
+	    "10.20.0.2\nroles = lb\n[host w]\naddress = 10.20.0.4\nroles = web\n", db),
 	    ":2: secret_file must be an absolute path");
 	t_bad(t_cat("[cluster]\nname = a b\n", db), ":2: name \"a b\"");
 	t_bad(t_cat("[cluster]\nvrrp_id = 256\n", db), ":2: vrrp_id");
@@ -156,7 +159,8 @@ t_secret(struct cluster *c, const char *secret, mode_t mode, const char *want)
 	if (secret == NULL)
 		unlink(key);
 	snprintf(conf, sizeof(conf), "[cluster]\nsecret_file = %s\n%s", key,
-	    "[host a]\naddress = 10.1.0.1\nroles = lb, web, db\n");
+	    "[host a]\naddress = 10.1.0.1\nroles = lb, db\n"
+	    "[host w]\naddress = 10.1.0.2\nroles = web\n");
 	t_write(conf, "/tmp/test-cluster.XXXXXX");
 	ck_assert_msg(cluster_load(t_path, c, err, sizeof(err)) == 0, "%s",
 	    err);

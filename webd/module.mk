@@ -5,13 +5,13 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c webd/cgi.c
+	webd/mime.c webd/fwd.c webd/cgi.c webd/realip.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c
+	webd/cgi.c webd/realip.c
 test-webd_PKGS = libsystemd
 
 FUZZERS += fuzz-path fuzz-range
@@ -34,3 +34,9 @@ install-webd: $(O)/bin/foobar-webd
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
+
+# The client's address behind a trusted proxy (webd.conf trusted_proxy).
+UNIT_TESTS += test-realip
+test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
+test-realip_PKGS = libsystemd
+ITESTS += tests/webd/realip.sh

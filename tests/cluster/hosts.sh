@@ -1,4 +1,4 @@
-# tests/cluster/lib.sh - sourced by tests/cluster/run.sh: the hosts of make
+# tests/cluster/hosts.sh - sourced by tests/cluster/run.sh: the hosts of make
 # cluster-check, their image layers, and how to reach them.
 
 NET=10.20.0
@@ -24,11 +24,13 @@ role_debs() {
 	client) echo "" ;;
 	esac
 }
+# netbase: /etc/protocols and /etc/services, on every real server (nft
+# and wrk look names up there); minbase has none.
 role_pkgs() {
 	case $1 in
-	lb) echo "iproute2 procps socat curl" ;;
-	web) echo "iproute2 procps curl" ;;
-	db) echo "iproute2 procps" ;;
+	lb) echo "netbase iproute2 procps socat curl" ;;
+	web) echo "netbase iproute2 procps curl" ;;
+	db) echo "netbase iproute2 procps" ;;
 	client) echo "iproute2 procps curl wrk python3 netbase" ;;
 	esac
 }
@@ -111,7 +113,7 @@ host_prepare() {
 # cluster_conf: the one description of the site, and its secret.
 cluster_conf() {
 	{
-		printf '; make cluster-check: the hosts of tests/cluster/lib.sh\n'
+		printf '; make cluster-check: the hosts of tests/cluster/hosts.sh\n'
 		printf '[cluster]\nname = foobar\nvip = %s/24\n' "$VIP"
 		printf 'secret_file = /etc/foobar/cluster.key\n'
 		local h

@@ -244,6 +244,7 @@ systemctl(const char *verb, const char *unit, const char *unit2)
 
 	if (sys_run(argv, NULL, out, sizeof(out)) == 0) {
 		if (unit != NULL && strcmp(verb, "enable") != 0 &&
+		    strcmp(verb, "disable") != 0 &&
 		    strcmp(verb, "is-active") != 0)
 			printf("%s: %s%s%s\n", unit, verb,
 			    unit2 ? " with " : "", unit2 ? unit2 : "");
@@ -270,24 +271,20 @@ engine(const char *unit, int changed, const char *verb)
 	return systemctl("start", unit, NULL);
 }
 
+/* The table is loaded by foobar-firewall.service (at boot too): reloaded
+ * when the file changed, started when down or when the table is gone
+ * (restarting Debian's nftables.service flushes every table). */
 static int
 firewall(int changed)
 {
 	char *list[] = { "/usr/sbin/nft", "list", "table", "inet", "foobar",
 		NULL };
-	char *load[] = { "/usr/sbin/nft", "-f",
-		"/etc/foobar/cluster/firewall.nft", NULL };
-	char out[2048];
 
 	(void)systemctl("enable", "foobar-firewall.service", NULL);
-	if (!changed && sys_run(list, NULL, NULL, 0) == 0)
+	if (!changed && systemctl("is-active", "foobar-firewall.service",
+	    NULL) == 0 && sys_run(list, NULL, NULL, 0) == 0)
 		return 0;
-	if (sys_run(load, NULL, out, sizeof(out)) != 0) {
-		fprintf(stderr, "foobar-cluster: nft -f: %s\n", out);
-		return -1;
-	}
-	printf("firewall: table inet foobar loaded\n");
-	return 0;
+	return systemctl("reload-or-restart", "foobar-firewall.service", NULL);
 }
 
 /* Restarts unit when changed, or starts it when it is not active (a run
@@ -380,6 +377,70 @@ db_users(const struct cluster *c, const char *sql)
 	return 0;
 }
 
+/* Port 80 is HAProxy's on an lb host: a foobar-webd installed there too
+ * (its socket listens on port 80) is stopped and disabled. */
+static void
+lb_free_port80(void)
+{
+	char *enabled[] = { "/bin/systemctl", "is-enabled", "--quiet",
+		"foobar-webd.socket", NULL };
+	char *active[] = { "/bin/systemctl", "is-active", "--quiet",
+		"foobar-webd.socket", NULL };
+
+	if (sys_run(enabled, NULL, NULL, 0) != 0 &&
+	    sys_run(active, NULL, NULL, 0) != 0)
+		return;
+	if (systemctl("disable", "--now", "foobar-webd.socket") == 0)
+		printf("foobar-webd: stopped and disabled (port 80 is "
+		    "HAProxy's on an lb host)\n");
+	(void)systemctl("stop", "foobar-webd.service", NULL);
+}
+
+static void
+count_server(void *arg, const char *sv, const char *status)
+{
+	(*(size_t *)arg)++;
+}
+
+/* 1 when HAProxy's admin socket shows every web host as a server of
+ * backend web, trying for tries tenths of a second; 0 when not. */
+static int
+haproxy_serves(const struct cluster *c, int tries)
+{
+	size_t n;
+	char *csv;
+
+	while (tries-- > 0) {
+		n = 0;
+		if ((csv = sys_haproxy_ask("show stat\n")) != NULL) {
+			(void)stat_servers(csv, "web", count_server, &n);
+			free(csv);
+		}
+		if (n == cluster_count(c, ROLE_WEB))
+			return 1;
+		if (tries > 0)
+			usleep(100 * 1000);
+	}
+	return 0;
+}
+
+/* Debian's reload checks the file and signals the master, which keeps
+ * the old workers when the new ones cannot start (a port taken): HAProxy
+ * must show every web host, else it is reloaded (once more) and the
+ * failure reported. Returns 0 or -1. */
+static int
+haproxy_live(const struct cluster *c, int changed)
+{
+	if (haproxy_serves(c, changed ? 50 : 1))
+		return 0;
+	if (!changed && systemctl("reload-or-restart", "haproxy.service",
+	    NULL) == 0 && haproxy_serves(c, 50))
+		return 0;
+	fprintf(stderr, "foobar-cluster: haproxy does not serve "
+	    "/etc/haproxy/haproxy.cfg (see journalctl -u haproxy)\n");
+	return -1;
+}
+
 static int
 run_actions(const struct render_ctx *r, const struct plan *p, unsigned acts)
 {
@@ -398,8 +459,10 @@ run_actions(const struct render_ctx *r, const struct plan *p, unsigned acts)
 	if ((r->self->roles & ROLE_WEB) && web_actions(acts) == -1)
 		rc = -1;
 	if (r->self->roles & ROLE_LB) {
+		lb_free_port80();
 		if (engine("haproxy.service", acts & ACT_HAPROXY,
-		    "reload-or-restart") == -1)
+		    "reload-or-restart") == -1 ||
+		    haproxy_live(r->c, acts & ACT_HAPROXY) == -1)
 			rc = -1;
 		if (r->c->vip.addr.set && engine("keepalived.service",
 		    acts & ACT_KEEPALIVED, "reload-or-restart") == -1)

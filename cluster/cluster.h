@@ -135,6 +135,12 @@ const struct cluster_host *sys_whoami(const struct cluster *c,
     const char *force, char *ifname, size_t iflen, char *err,
     size_t errlen);
 
+#define SYS_HAPROXY_SOCK "/run/haproxy/admin.sock"
+
+/* The whole answer of HAProxy's admin socket to cmd (malloc'd), or NULL
+ * with errno set. */
+char *sys_haproxy_ask(const char *cmd);
+
 /* 1 when addr is on a local interface, 0 when not. */
 int sys_addr_local(const struct in_addr *addr);
 

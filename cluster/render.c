@@ -179,9 +179,11 @@ render_keepalived(const struct render_ctx *r)
 	    "\tenable_script_security\n"
 	    "\tscript_user root\n"
 	    "}\n\n"
-	    "# the address leaves this host when HAProxy is not running\n"
+	    "# the address leaves this host when HAProxy is not running (not\n"
+	    "# pidof: keepalived runs a symlink's target, and Debian's pidof\n"
+	    "# is killall5 under another name)\n"
 	    "vrrp_script foobar_haproxy {\n"
-	    "\tscript \"/usr/bin/pidof haproxy\"\n"
+	    "\tscript \"/bin/systemctl is-active --quiet haproxy.service\"\n"
 	    "\tinterval 1\n"
 	    "\tfall 2\n"
 	    "\trise 2\n"
@@ -192,6 +194,9 @@ render_keepalived(const struct render_ctx *r)
 	    "\tstate BACKUP\n"
 	    "\tnopreempt\n"
 	    "\tinterface %s\n"
+	    "\t# adverts come from this address, which the other lb hosts'\n"
+	    "\t# firewalls accept (not the interface's first address)\n"
+	    "\tmcast_src_ip %s\n"
 	    "\tvirtual_router_id %lld\n"
 	    "\tpriority %d\n"
 	    "\tadvert_int 1\n"
@@ -206,7 +211,8 @@ render_keepalived(const struct render_ctx *r)
 	    "\ttrack_script {\n"
 	    "\t\tfoobar_haproxy\n"
 	    "\t}\n"
-	    "}\n", r->c->name, r->ifname, r->c->vrrp_id, lb_priority(r),
+	    "}\n", r->c->name, r->ifname, r->self->address.text,
+	    r->c->vrrp_id, lb_priority(r),
 	    r->vrrp_pass, r->c->vip.addr.text, r->c->vip.prefix, r->ifname);
 	return out_done(&o);
 }
@@ -258,7 +264,8 @@ render_nft(const struct render_ctx *r)
 	    "\t\tiif \"lo\" accept\n"
 	    "\t\t# ssh first: an apply never cuts the session it runs in\n"
 	    "\t\ttcp dport 22 accept\n"
-	    "\t\tmeta l4proto { icmp, ipv6-icmp } accept\n"
+	    "\t\t# icmp, ipv6-icmp (numbers: no /etc/protocols needed)\n"
+	    "\t\tmeta l4proto { 1, 58 } accept\n"
 	    "\t\tudp sport 67 udp dport 68 accept\n"
 	    "\t\tudp sport 547 udp dport 546 accept\n",
 	    r->self->name, cluster_roles_text(r->self->roles, roles,

@@ -10,12 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "db.h"
 
-#define ADMIN_SOCK "/run/haproxy/admin.sock"
 #define DB_CNF "/etc/foobar/db.cnf"
 
 /* Connects fd to sa within ms milliseconds. Returns 0 or -1. */
@@ -36,44 +34,6 @@ connect_within(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 	return 0;
 }
 
-/* The whole answer of HAProxy's admin socket to cmd, or NULL. */
-static char *
-haproxy_ask(const char *cmd)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	ssize_t n;
-	int fd;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ADMIN_SOCK);
-	if (buf == NULL ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		free(buf);
-		return NULL;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
-		close(fd);
-		free(buf);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - 1 - len)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (nb == NULL)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
 static void
 show_server(void *arg, const char *sv, const char *status)
 {
@@ -87,11 +47,11 @@ show_server(void *arg, const char *sv, const char *status)
 static int
 status_lb(const struct cluster *c)
 {
-	char *csv = haproxy_ask("show stat\n");
+	char *csv = sys_haproxy_ask("show stat\n");
 	int bad = 0, n;
 
 	if (csv == NULL) {
-		printf("  haproxy: no answer on %s: %s\n", ADMIN_SOCK,
+		printf("  haproxy: no answer on %s: %s\n", SYS_HAPROXY_SOCK,
 		    strerror(errno));
 		return 1;
 	}

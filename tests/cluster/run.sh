@@ -35,8 +35,8 @@ start=$(date +%s)
 
 # shellcheck source=tests/lib/nspawn.sh
 . "$top/tests/lib/nspawn.sh"
-# shellcheck source=tests/cluster/lib.sh
-. "$here/lib.sh"
+# shellcheck source=tests/cluster/hosts.sh
+. "$here/hosts.sh"
 
 # 1. The packages, built once for every host (and the next version, for
 # the rolling upgrade).

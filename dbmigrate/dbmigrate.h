@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sha256.h"
+
 struct db;
 
 /* Exit statuses of our own, beside cli.h's 0/1/2/78 (man page). */
@@ -16,20 +18,6 @@ enum {
 	DBM_EXIT_ORDER = 7,	/* out-of-order migration refused */
 	DBM_EXIT_FILES = 8	/* bad migration files */
 };
-
-/* sha256.c - SHA-256 (FIPS 180-4), pure. */
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t nbuf;
-};
-
-void sha256_init(struct sha256 *s);
-void sha256_update(struct sha256 *s, const void *data, size_t len);
-void sha256_final(struct sha256 *s, unsigned char out[32]);
-/* Writes the 64 lower-case hex digits of data's hash and a NUL to hex. */
-void sha256_hex(const void *data, size_t len, char hex[65]);
 
 /* sqlsplit.c - the SQL statement splitter, pure. */
 struct sql_stmt {

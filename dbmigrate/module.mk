@@ -5,12 +5,12 @@ $(O)/obj/lib/db.o: OBJ_CFLAGS += $(call pkgcflags,mysqlclient)
 BIN_PROGRAMS += foobar-dbmigrate
 foobar-dbmigrate_SRCS = dbmigrate/main.c dbmigrate/cmd.c \
 	dbmigrate/history.c dbmigrate/mdir.c dbmigrate/provision.c \
-	dbmigrate/sqlsplit.c dbmigrate/sha256.c
+	dbmigrate/sqlsplit.c
 foobar-dbmigrate_PKGS = mysqlclient
 
 UNIT_TESTS += test-dbmigrate
 test-dbmigrate_SRCS = tests/unit/test_dbmigrate.c dbmigrate/sqlsplit.c \
-	dbmigrate/sha256.c dbmigrate/mdir.c
+	dbmigrate/mdir.c
 
 FUZZERS += fuzz-sqlsplit
 fuzz-sqlsplit_SRCS = tests/fuzz/fuzz_sqlsplit.c dbmigrate/sqlsplit.c

@@ -1,4 +1,4 @@
-LIB_SRCS += lib/log.c lib/conf.c lib/cli.c lib/cgihead.c
+LIB_SRCS += lib/log.c lib/conf.c lib/cli.c lib/cgihead.c lib/sha256.c
 UNIT_TESTS += test-lib
 test-lib_SRCS = tests/unit/test_lib.c
 FUZZERS += fuzz-conf

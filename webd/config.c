@@ -9,6 +9,8 @@
 #include "sd.h"
 
 static const struct conf_key config_server_keys[] = {
+	{ "trusted_proxy", CONF_LIST,
+	    offsetof(struct webd_config, trusted_proxy), 0, 0, NULL },
 	{ "listen", CONF_LIST, offsetof(struct webd_config, listen), 0, 0,
 	    NULL },
 	{ "root", CONF_STRING, offsetof(struct webd_config, root), 0, 0,
@@ -195,6 +197,32 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 	return 0;
 }
 
+/* trusted_proxy: addresses, kept in canonical form for comparisons. */
+static int
+config_trusted(struct webd_config *cf, char *err, size_t errlen)
+{
+	char norm[64], *dup;
+	size_t i;
+
+	for (i = 0; i < cf->trusted_proxy.n; i++) {
+		if (realip_normalize(cf->trusted_proxy.v[i], norm,
+		    sizeof(norm)) == -1) {
+			snprintf(err, errlen, "%s:%d: trusted_proxy: \"%s\" is "
+			    "not an IP address", cf->path, conf_key_line(
+			    cf->path, "server", "trusted_proxy", i),
+			    cf->trusted_proxy.v[i]);
+			return -1;
+		}
+		if ((dup = strdup(norm)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(cf->trusted_proxy.v[i]);
+		cf->trusted_proxy.v[i] = dup;
+	}
+	return 0;
+}
+
 struct webd_config *
 config_load(const char *path, char *err, size_t errlen)
 {
@@ -230,7 +258,8 @@ config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (config_check(cf, err, errlen) == -1)
+	if (config_check(cf, err, errlen) == -1 ||
+	    config_trusted(cf, err, errlen) == -1)
 		goto fail;
 	return cf;
 fail:

@@ -54,6 +54,7 @@ struct conn {
 /* One request (MHD's request context, made by the URI log callback). */
 struct req {
 	struct conn *conn;
+	char addr[64];		/* the client: the peer, or behind a proxy */
 	char *uri;		/* the raw request target */
 	char method[16];
 	char version[12];
@@ -337,7 +338,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		__atomic_add_fetch(&http_requests, 1, __ATOMIC_RELAXED);
 		if (accesslog_enabled(s->al)) {
 			struct accesslog_entry e = {
-				.addr = r->conn ? r->conn->addr : NULL,
+				.addr = r->addr[0] ? r->addr :
+				    r->conn ? r->conn->addr : NULL,
 				.when = time(NULL),
 				.method = r->method,
 				.uri = r->uri,
@@ -1030,7 +1032,7 @@ http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
 	rc |= http_param(fr, "SCRIPT_FILENAME", file);
 	rc |= http_param(fr, "PATH_INFO", abs + n);
 	rc |= http_param(fr, "QUERY_STRING", q ? q + 1 : "");
-	rc |= http_param(fr, "REMOTE_ADDR", r->conn ? r->conn->addr : "");
+	rc |= http_param(fr, "REMOTE_ADDR", r->addr);
 	snprintf(num, sizeof(num), "%u", r->conn ? r->conn->port : 0);
 	rc |= http_param(fr, "REMOTE_PORT", num);
 	rc |= http_param(fr, "REDIRECT_STATUS", "200");
@@ -1384,6 +1386,31 @@ http_strict_trailer(struct server *s, struct MHD_Connection *c,
 
 /* --- routing --- */
 
+static enum MHD_Result
+http_last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	if (strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
+/* The client's address: the peer's, or from a trusted proxy the last
+ * address of the last X-Forwarded-For header (the one it added). */
+static void
+http_client_addr(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+	const char *xff = NULL;
+
+	snprintf(r->addr, sizeof(r->addr), "%s", r->conn ? r->conn->addr : "");
+	if (r->conn == NULL || s->cf->trusted_proxy.n == 0 ||
+	    !realip_trusted(&s->cf->trusted_proxy, r->conn->addr))
+		return;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_last_xff, &xff);
+	if (xff != NULL)
+		(void)realip_last(xff, r->addr, sizeof(r->addr));
+}
+
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
@@ -1405,6 +1432,7 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	snprintf(r->version, sizeof(r->version), "%s", version);
 	if ((refuse = http_strict(s, c, r, url, method, version)) != 0)
 		return http_error(s, c, r, refuse, 1);
+	http_client_addr(s, c, r);
 	/* MHD answers 431 itself for what does not fit its memory pool;
 	 * this makes the limit exact. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);

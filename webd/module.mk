@@ -5,13 +5,14 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c
+	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c \
+	webd/realip.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c webd/body.c webd/strict.c
+	webd/cgi.c webd/body.c webd/strict.c webd/realip.c
 test-webd_PKGS = libsystemd
 
 FUZZERS += fuzz-path fuzz-range fuzz-strict
@@ -38,3 +39,9 @@ ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
 ITESTS += tests/webd/smuggle.sh
 ITESTS += tests/webd/smuggle-appd.sh
+
+# The client's address behind a trusted proxy (webd.conf trusted_proxy).
+UNIT_TESTS += test-realip
+test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
+test-realip_PKGS = libsystemd
+ITESTS += tests/webd/realip.sh

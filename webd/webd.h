@@ -125,6 +125,7 @@ struct webd_config {
 	long long body_rate_grace;	/* ms */
 	char *body_temp_path;		/* where larger bodies go */
 	int gzip_static;
+	struct conf_list trusted_proxy;	/* normalized addresses */
 	struct webd_location **locations;
 	size_t nlocations;
 };
@@ -388,5 +389,18 @@ unsigned long long server_requests_total(void);
  * with a message. */
 int server_check_root(const struct webd_config *cf, char *err,
     size_t errlen);
+
+/* realip.c - the client behind a trusted proxy, pure */
+
+/* Writes the canonical text of IPv4 or IPv6 address s to out. Returns 0,
+ * or -1 when s is not an address. */
+int realip_normalize(const char *s, char *out, size_t outlen);
+
+/* 1 when peer (as webd prints it) is one of the trusted addresses. */
+int realip_trusted(const struct conf_list *trusted, const char *peer);
+
+/* Writes the last address of an X-Forwarded-For value to out, normalized.
+ * Returns 0, or -1 when that element is not an address. */
+int realip_last(const char *xff, char *out, size_t outlen);
 
 #endif

@@ -4,7 +4,8 @@
 # suite (debian/tests/) there with autopkgtest's null runner, so the tests
 # exercise the installed packages under a real systemd.
 #
-# Every binary package in build/deb/ (but -dbgsym) is installed: later
+# Every binary package in build/deb/ (but -dbgsym and the several-servers
+# packages foobar-cluster, -lb, -web, -db) is installed: later
 # packages join the harness just by being built. The pristine container root is cached outside
 # the work tree (FOOBAR_SYSTEM_CACHE, default /var/cache/foobar-system) and
 # rebuilt when missing or incomplete; each run boots a throw-away copy of it.
@@ -15,22 +16,11 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-suite=bookworm
-mirror=${FOOBAR_MIRROR:-http://deb.debian.org/debian}
-cache=${FOOBAR_SYSTEM_CACHE:-/var/cache/foobar-system}
-root=$cache/$suite
-archives=$cache/apt-archives
-# Packages baked into the cached root. Changing this list (or the recipe
-# version) rebuilds the root on the next run.
-base_pkgs="systemd,systemd-sysv,dbus"
-extra_pkgs="autopkgtest dpkg-dev ca-certificates"
-recipe="1 $suite $mirror $base_pkgs $extra_pkgs"
 debdir=$top/build/deb
 out=$top/build/system
 # Where the run's files appear inside the container.
 cdir=/srv/foobar-system
 
-boot_timeout=120   # seconds for PID 1 and for is-system-running
 test_timeout=900   # seconds for the whole autopkgtest run
 
 say() { printf 'system-check: %s\n' "$*"; }
@@ -46,79 +36,26 @@ fi
 shopt -s nullglob
 debs=()
 for d in "$debdir"/*.deb; do
-	case $d in *-dbgsym_*) continue ;; esac
+	# Several servers' packages are make cluster-check's (HAProxy would
+	# take port 80, the firewall would close it).
+	case $d in
+	*-dbgsym_* | */foobar-cluster_* | */foobar-lb_* | */foobar-web_* | \
+	    */foobar-db_*) continue ;;
+	esac
 	debs+=("$d")
 done
 shopt -u nullglob
 [ ${#debs[@]} -gt 0 ] || die "no .deb in $debdir (run make deb)"
 
-# 2. The cached root: debootstrap, then the packages every run needs. The
-# stamp is written last, so an interrupted build is redone.
-# Runs hold a shared lock on the cache while they use the root; building
-# or refreshing it takes the lock exclusively.
-mkdir -p "$cache" "$archives/partial"
-exec 9>"$cache/lock"
-root_ok() {
-	[ -f "$root/.foobar-stamp" ] &&
-	    [ "$(cat "$root/.foobar-stamp")" = "$recipe" ]
-}
-# Package lists older than half a day are refreshed in the cached root, with
-# the updates they bring, so each run's apt sees the archive as it is.
-# (apt keeps the mtime of unchanged lists, hence a stamp of our own.)
-lists_ok() {
-	[ -n "$(find "$root/.foobar-lists" -mmin -720 2>/dev/null)" ]
-}
-if ! root_ok || ! lists_ok; then
-	flock -x -w 1800 9 || die "cannot lock $cache/lock"
-fi
-if ! root_ok; then
-	say "building the $suite root in $root (once)"
-	rm -rf "$root" "$root.new"
-	t0=$(date +%s)
-	debootstrap --variant=minbase --include="$base_pkgs" \
-	    --cache-dir="$archives" "$suite" "$root.new" "$mirror" \
-	    >"$cache/debootstrap.log" 2>&1 ||
-	    { tail -n 30 "$cache/debootstrap.log" >&2; die "debootstrap failed"; }
-	cat >"$root.new/etc/apt/sources.list" <<-SRC
-	deb $mirror $suite main
-	deb $mirror $suite-updates main
-	deb ${mirror%/debian}/debian-security $suite-security main
-	SRC
-	echo foobar-test >"$root.new/etc/hostname"
-	# Keep downloaded packages: the archive folder is shared between runs.
-	rm -f "$root.new/etc/apt/apt.conf.d/docker-clean"
-	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' \
-	    >"$root.new/etc/apt/apt.conf.d/10foobar-keep-debs"
-	systemd-nspawn -q -D "$root.new" --register=no --keep-unit \
-	    --bind="$archives:/var/cache/apt/archives" \
-	    --setenv=DEBIAN_FRONTEND=noninteractive \
-	    sh -c "apt-get update -qq && apt-get install -y -qq \
-		--no-install-recommends $extra_pkgs && apt-get -y -qq upgrade" \
-	    >"$cache/root-setup.log" 2>&1 ||
-	    { tail -n 30 "$cache/root-setup.log" >&2; die "root setup failed"; }
-	touch "$root.new/.foobar-lists"
-	echo "$recipe" >"$root.new/.foobar-stamp"
-	mv "$root.new" "$root"
-	say "root built in $(($(date +%s) - t0))s"
-fi
-if ! lists_ok; then
-	say "refreshing the package lists of the cached root"
-	systemd-nspawn -q -D "$root" --register=no --keep-unit \
-	    --bind="$archives:/var/cache/apt/archives" \
-	    --setenv=DEBIAN_FRONTEND=noninteractive \
-	    sh -c "apt-get update -qq && apt-get -y -qq upgrade" \
-	    >"$cache/root-refresh.log" 2>&1 ||
-	    { tail -n 30 "$cache/root-refresh.log" >&2; die "root refresh failed"; }
-	touch "$root/.foobar-lists"
-fi
-flock -s -w 1800 9 || die "cannot lock $cache/lock"
-# Leftovers of runs that were killed outright (no run lasts a day).
-find /var/tmp -maxdepth 1 -name 'foobar-system.*' -mmin +1440 \
-    -exec rm -rf {} + 2>/dev/null || true
+# 2. The cached root (tests/lib/nspawn.sh).
+# shellcheck source=tests/lib/nspawn.sh
+. "$top/tests/lib/nspawn.sh"
+nspawn_root_ensure
 
 # 3. A throw-away root for this run.
 run=$(mktemp -d /var/tmp/foobar-system.XXXXXX)
 nspawn_pid=""
+pid1=""
 test_pid=""
 overlay=no
 cleanup() {
@@ -126,30 +63,8 @@ cleanup() {
 	if [ -n "$test_pid" ]; then
 		kill -TERM "$test_pid" 2>/dev/null || true
 	fi
-	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
-		if [ -n "${pid1:-}" ]; then
-			nsenter -t "$pid1" -a systemctl poweroff >/dev/null 2>&1 || true
-		fi
-		for _ in $(seq 60); do
-			kill -0 "$nspawn_pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		if kill -0 "$nspawn_pid" 2>/dev/null; then
-			say "container did not power off; killing nspawn $nspawn_pid"
-			kill -TERM "$nspawn_pid" 2>/dev/null || true
-			sleep 5
-			kill -KILL "$nspawn_pid" 2>/dev/null || true
-		fi
-		wait "$nspawn_pid" 2>/dev/null || true
-	fi
-	# New downloads go back to the shared archive cache.
-	if [ -d "$run/archives" ]; then
-		find "$run/archives" -maxdepth 1 -name '*.deb' -exec \
-		    sh -c 'for f; do b=${f##*/}; [ -e "$0/$b" ] ||
-			ln "$f" "$0/$b" 2>/dev/null ||
-			{ cp "$f" "$0/.$b.tmp" && mv "$0/.$b.tmp" "$0/$b"; }
-		    done' "$archives" {} + 2>/dev/null || true
-	fi
+	[ -n "$nspawn_pid" ] && nspawn_poweroff "$nspawn_pid" "$pid1"
+	nspawn_archives_keep "$run/archives"
 	if [ "$overlay" = yes ]; then
 		umount "$run/root" 2>/dev/null || umount -l "$run/root" || true
 	fi
@@ -160,21 +75,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # An overlay on the cached root (its lower layer stays untouched), or a
 # plain copy where overlayfs is not available.
-mkdir -p "$run/root" "$run/upper" "$run/work"
-if mount -t overlay overlay -o "lowerdir=$root,upperdir=$run/upper,workdir=$run/work" \
-    "$run/root" 2>/dev/null; then
-	overlay=yes
-else
-	cp -a "$root/." "$run/root/"
-fi
-
-# The run's own apt archive folder, seeded with the cached packages (hard
-# links where possible): apt locks that folder, so concurrent runs cannot
-# share it.
-mkdir -p "$run/archives/partial"
-find "$archives" -maxdepth 1 -name '*.deb' -exec cp -l -t "$run/archives" {} + \
-    2>/dev/null ||
-    find "$archives" -maxdepth 1 -name '*.deb' -exec cp -t "$run/archives" {} +
+nspawn_overlay "$run" "$root" && overlay=yes
+nspawn_archives "$run/archives"
 
 rm -rf "$out"
 mkdir -p "$out" "$run/root$cdir/debs" "$run/root$cdir/src"
@@ -183,6 +85,7 @@ cp "${debs[@]}" "$run/root$cdir/debs/"
 if [ -d "$debdir-next" ]; then
 	mkdir -p "$run/root$cdir/debs-next"
 	cp "$debdir-next"/*.deb "$run/root$cdir/debs-next/"
+	rm -f "$run/root$cdir/debs-next"/foobar-{cluster,lb,web,db}_*.deb
 fi
 # autopkgtest runs the tests from the (unbuilt) source tree: only debian/
 # is needed, plus anything the tests read.
@@ -194,44 +97,20 @@ setsid systemd-nspawn -D "$run/root" -b --register=no --keep-unit \
     --bind="$run/archives:/var/cache/apt/archives" \
     </dev/null >"$out/boot.log" 2>&1 &
 nspawn_pid=$!
-pid1=""
-for _ in $(seq $((boot_timeout * 2))); do
-	pid1=$(pgrep -P "$nspawn_pid" -x systemd || true)
-	[ -n "$pid1" ] && break
-	kill -0 "$nspawn_pid" 2>/dev/null || break
-	sleep 0.5
-done
-[ -n "$pid1" ] || { tail -n 30 "$out/boot.log" >&2; die "no systemd in the container"; }
+pid1=$(nspawn_find_pid1 "$nspawn_pid") ||
+    { tail -n 30 "$out/boot.log" >&2; die "no systemd in the container"; }
 say "container booted: nspawn $nspawn_pid, PID 1 is $pid1 on the host"
 
-# cin CMD...: run a command inside the container, with a clean environment.
-cin() {
-	nsenter -t "$pid1" -a env -i \
-	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
-}
+cin() { nspawn_in "$pid1" "$@"; }
 
-# PID 1 answers on its bus only after a moment; is-system-running --wait
-# fails at once without it.
-t0=$(date +%s)
-state=""
-while left=$((boot_timeout - ($(date +%s) - t0))); [ "$left" -gt 0 ]; do
-	state=$(timeout "$left" nsenter -t "$pid1" -a \
-	    systemctl is-system-running --wait 2>/dev/null || true)
-	case "$state" in
-	""|offline|unknown) sleep 1 ;;
-	*) break ;;
-	esac
-done
-case "$state" in
-running) ;;
-degraded)
-	say "system degraded; failed units:"
-	cin systemctl --no-pager --failed || true ;;
-*)
+state=$(nspawn_wait_running "$pid1") || {
 	cin systemctl --no-pager --failed || true
-	die "system did not come up (state: '${state:-timeout}')" ;;
-esac
+	die "system did not come up (state: '$state')"
+}
+if [ "$state" = degraded ]; then
+	say "system degraded; failed units:"
+	cin systemctl --no-pager --failed || true
+fi
 say "system $state after $(($(date +%s) - start))s"
 
 # 5. Install the packages as an administrator would.

@@ -1,5 +1,5 @@
 /* sha256.c - SHA-256 as FIPS 180-4 defines it; no I/O. */
-#include "dbmigrate.h"
+#include "sha256.h"
 
 #include <string.h>
 
@@ -119,4 +119,34 @@ sha256_hex(const void *data, size_t len, char hex[65])
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[64] = '\0';
+}
+
+void
+sha256_hmac(const void *key, size_t keylen, const void *msg, size_t msglen,
+    unsigned char out[32])
+{
+	unsigned char k[64], pad[64], inner[32];
+	struct sha256 s;
+	size_t i;
+
+	memset(k, 0, sizeof(k));
+	if (keylen > sizeof(k)) {
+		sha256_init(&s);
+		sha256_update(&s, key, keylen);
+		sha256_final(&s, k);
+	} else if (keylen > 0) {
+		memcpy(k, key, keylen);
+	}
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, msg, msglen);
+	sha256_final(&s, inner);
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, inner, sizeof(inner));
+	sha256_final(&s, out);
 }

@@ -1,0 +1,163 @@
+/* cluster.h - foobar-cluster: one description of a site on several hosts
+ * (cluster.conf), checked, and rendered into each host's engine configs
+ * (HAProxy, keepalived, nftables, MariaDB, the foobar units). */
+#ifndef FOOBAR_CLUSTER_H
+#define FOOBAR_CLUSTER_H
+
+#include <stddef.h>
+
+#include <netinet/in.h>
+
+#define CLUSTER_MAX_HOSTS 64
+#define CLUSTER_SECRET_MIN 16
+#define CLUSTER_SECRET_MAX 4096
+
+enum cluster_role {
+	ROLE_LB = 1,
+	ROLE_WEB = 2,
+	ROLE_DB = 4
+};
+
+struct cluster_addr {
+	int set;
+	struct in_addr a;
+	char text[INET_ADDRSTRLEN];
+};
+
+struct cluster_cidr {
+	struct cluster_addr addr;
+	int prefix;
+};
+
+struct cluster_host {
+	char *name;
+	struct cluster_addr address;
+	unsigned roles;		/* enum cluster_role bits */
+	int roles_set;
+};
+
+struct cluster {
+	const char *path;	/* the file it was read from */
+	char *name;
+	struct cluster_cidr vip; /* vip.addr.set 0: none */
+	char *secret_file;
+	long long vrrp_id;
+	struct cluster_host hosts[CLUSTER_MAX_HOSTS];
+	size_t nhosts;
+};
+
+/* conf.c - cluster.conf, read and checked; no I/O but the file itself. */
+
+/* Reads and checks path into c (zeroed first). Returns 0, or -1 with
+ * "PATH:LINE: message" (or "PATH: message") in err. The secret file is not
+ * read here (see cluster_secret_read). Free with cluster_free. */
+int cluster_load(const char *path, struct cluster *c, char *err,
+    size_t errlen);
+void cluster_free(struct cluster *c);
+
+/* The host named name, or NULL. */
+const struct cluster_host *cluster_host_by_name(const struct cluster *c,
+    const char *name);
+
+/* How many hosts have role, and the nth (from 0) of them or NULL. */
+size_t cluster_count(const struct cluster *c, unsigned role);
+const struct cluster_host *cluster_nth(const struct cluster *c,
+    unsigned role, size_t nth);
+
+/* The role names of mask, e.g. "lb, web", in buf. Returns buf. */
+const char *cluster_roles_text(unsigned mask, char *buf, size_t buflen);
+
+/* secret.c - the shared secret and what is derived from it. */
+
+struct cluster_secret {
+	unsigned char b[CLUSTER_SECRET_MAX];
+	size_t len;
+};
+
+/* Reads c's secret file into s: it must be a regular file of at least
+ * CLUSTER_SECRET_MIN bytes, not accessible by group or others. Returns 0,
+ * or -1 with "PATH:LINE: message" in err. */
+int cluster_secret_read(const struct cluster *c, struct cluster_secret *s,
+    char *err, size_t errlen);
+
+/* Writes the first n (<= 64) lower-case hex digits of HMAC-SHA256(secret,
+ * purpose) and a NUL to out (n + 1 bytes). Pure. */
+void cluster_derive(const struct cluster_secret *s, const char *purpose,
+    size_t n, char *out);
+
+/* render.c - each engine's config for one host, in memory; pure. Each
+ * returns a malloc'd NUL-terminated text, or NULL when out of memory. */
+
+struct render_ctx {
+	const struct cluster *c;
+	const struct cluster_host *self;
+	const char *ifname;	/* the interface carrying self's address */
+	const char *db_password; /* 32 hex digits */
+	const char *vrrp_pass;	 /* 8 characters */
+};
+
+char *render_haproxy(const struct render_ctx *r);
+char *render_keepalived(const struct render_ctx *r);
+char *render_nft(const struct render_ctx *r);
+char *render_db_cnf(const struct render_ctx *r);
+char *render_mariadb_cnf(const struct render_ctx *r);
+char *render_db_sql(const struct render_ctx *r);
+char *render_webd_socket(const struct render_ctx *r);
+char *render_webd_service(const struct render_ctx *r);
+char *render_db_client_dropin(const struct render_ctx *r);
+/* webd.conf with a trusted_proxy line per lb host added at the top of
+ * its [server] section (one is added when it has none). */
+char *render_webd_conf(const struct render_ctx *r, const char *webd_conf);
+
+/* sys.c - running commands and installing files. */
+
+/* Runs argv (argv[0] a full path) with input on its stdin (NULL: none),
+ * its stdout and stderr in out (NUL-terminated, may be truncated; out
+ * may be NULL). Returns its exit status, or -1 when it could not run
+ * (message in out). */
+int sys_run(char *const argv[], const char *input, char *out,
+    size_t outlen);
+
+/* 1 when path holds exactly text, 0 when not (or missing), -1 on a read
+ * error other than ENOENT. */
+int sys_same(const char *path, const char *text);
+
+/* Writes text to path atomically (a temporary file in the same folder,
+ * fsync, rename) with mode and owner uid/gid (-1: keep root). Returns 0,
+ * or -1 with a message in err. */
+int sys_write(const char *path, const char *text, unsigned mode, long gid,
+    char *err, size_t errlen);
+
+/* Finds which host of c this machine is: the one whose address is on a
+ * local interface. Returns it with the interface name in ifname, or NULL
+ * with a message in err. */
+const struct cluster_host *sys_whoami(const struct cluster *c,
+    const char *force, char *ifname, size_t iflen, char *err,
+    size_t errlen);
+
+#define SYS_HAPROXY_SOCK "/run/haproxy/admin.sock"
+
+/* The whole answer of HAProxy's admin socket to cmd (malloc'd), or NULL
+ * with errno set. */
+char *sys_haproxy_ask(const char *cmd);
+
+/* 1 when addr is on a local interface, 0 when not. */
+int sys_addr_local(const struct in_addr *addr);
+
+/* stat.c - HAProxy's "show stat" CSV, pure. Calls fn for each server
+ * line (not FRONTEND/BACKEND) of proxy px with its svname and status
+ * field. Returns the number of servers, or -1 when the header is not
+ * HAProxy's. */
+int stat_servers(const char *csv, const char *px,
+    void (*fn)(void *arg, const char *sv, const char *status), void *arg);
+
+/* apply.c and status.c - the commands. Return an exit status. */
+struct apply_opts {
+	const char *host;	/* --host, or NULL */
+	const char *render_dir;	/* render: write under it, check nothing */
+	const char *webd_conf;	/* what the web role's webd.conf extends */
+};
+int cluster_apply(const struct cluster *c, const struct apply_opts *o);
+int cluster_status(const struct cluster *c, const char *force_host);
+
+#endif

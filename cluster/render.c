@@ -1,0 +1,423 @@
+/* render.c - each engine's config for one host, from cluster.conf; pure:
+ * text in memory, compared with what is installed by apply.c. */
+#include "cluster.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DB_NAME "foobar"
+#define DB_USER "foobar"
+#define HEADER "# Written by foobar-cluster apply from %s; do not edit:\n" \
+	"# change cluster.conf and run foobar-cluster apply again.\n"
+
+struct out {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t need;
+	char *np;
+	int n;
+
+	if (o->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	need = o->len + (size_t)n + 1;
+	if (need > o->cap) {
+		size_t cap = o->cap ? o->cap : 1024;
+
+		while (cap < need)
+			cap *= 2;
+		if ((np = realloc(o->p, cap)) == NULL) {
+			o->oom = 1;
+			return;
+		}
+		o->p = np;
+		o->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	o->len += (size_t)n;
+}
+
+static char *
+out_done(struct out *o)
+{
+	if (o->oom || o->p == NULL) {
+		free(o->p);
+		return NULL;
+	}
+	return o->p;
+}
+
+/* "a, b, c": the addresses of the hosts with role, but self. */
+static void
+out_addrs(struct out *o, const struct cluster *c, unsigned role,
+    const struct cluster_host *but)
+{
+	const struct cluster_host *h;
+	size_t i, n = 0;
+
+	for (i = 0; (h = cluster_nth(c, role, i)) != NULL; i++)
+		if (h != but)
+			out_printf(o, "%s%s", n++ ? ", " : "",
+			    h->address.text);
+}
+
+static void
+haproxy_global(struct out *o)
+{
+	out_printf(o, "global\n"
+	    "\tlog /dev/log local0\n"
+	    "\tlog /dev/log local1 notice\n"
+	    "\tchroot /var/lib/haproxy\n"
+	    "\tstats socket /run/haproxy/admin.sock mode 660 level admin\n"
+	    "\tstats timeout 30s\n"
+	    "\tuser haproxy\n"
+	    "\tgroup haproxy\n"
+	    "\t# old workers of a reload finish their requests, this long\n"
+	    "\thard-stop-after 60s\n\n");
+}
+
+static void
+haproxy_defaults(struct out *o)
+{
+	out_printf(o, "defaults\n"
+	    "\tlog global\n"
+	    "\tmode http\n"
+	    "\toption httplog\n"
+	    "\toption dontlognull\n"
+	    "\t# the client's address to webd, which trusts it from the\n"
+	    "\t# lb hosts only (webd.conf trusted_proxy)\n"
+	    "\toption forwardfor\n"
+	    "\ttimeout connect 1s\n"
+	    "\ttimeout client 50s\n"
+	    "\ttimeout server 50s\n"
+	    "\ttimeout http-request 10s\n"
+	    "\ttimeout http-keep-alive 10s\n"
+	    "\ttimeout queue 10s\n"
+	    "\ttimeout check 2s\n"
+	    "\t# a web host that fails between requests costs no request:\n"
+	    "\t# each retry goes to another server\n"
+	    "\tretries 3\n"
+	    "\toption redispatch 1\n"
+	    "\tretry-on conn-failure empty-response junk-response "
+	    "response-timeout 502 503 504\n"
+	    "\tdefault-server inter 1s fastinter 500ms downinter 1s "
+	    "fall 2 rise 2\n\n");
+}
+
+char *
+render_haproxy(const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	struct out o = { 0 };
+	size_t i;
+
+	out_printf(&o, HEADER, r->c->path);
+	haproxy_global(&o);
+	haproxy_defaults(&o);
+	out_printf(&o, "frontend www\n"
+	    "\t# this host's address and the vip (when it holds it)\n"
+	    "\tbind :80\n"
+	    "\tdefault_backend web\n\n"
+	    "backend web\n"
+	    "\tbalance roundrobin\n"
+	    "\toption httpchk\n"
+	    "\thttp-check send meth GET uri /api/health ver HTTP/1.1 "
+	    "hdr Host localhost\n"
+	    "\thttp-check expect status 200\n");
+	for (i = 0; (h = cluster_nth(r->c, ROLE_WEB, i)) != NULL; i++)
+		out_printf(&o, "\tserver %s %s:80 check\n", h->name,
+		    h->address.text);
+	out_printf(&o, "\n"
+	    "# local only: the stats page and Prometheus metrics\n"
+	    "frontend stats\n"
+	    "\tbind 127.0.0.1:8404\n"
+	    "\thttp-request use-service prometheus-exporter if "
+	    "{ path /metrics }\n"
+	    "\tstats enable\n"
+	    "\tstats uri /stats\n"
+	    "\tstats refresh 10s\n");
+	return out_done(&o);
+}
+
+/* The first lb host of the file gets the highest priority. */
+static int
+lb_priority(const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	size_t i;
+
+	for (i = 0; (h = cluster_nth(r->c, ROLE_LB, i)) != NULL; i++)
+		if (h == r->self)
+			return 254 - (int)i;
+	return 100;
+}
+
+char *
+render_keepalived(const struct render_ctx *r)
+{
+	struct out o = { 0 };
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "global_defs {\n"
+	    "\trouter_id %s\n"
+	    "\tenable_script_security\n"
+	    "\tscript_user root\n"
+	    "}\n\n"
+	    "# the address leaves this host when HAProxy is not running (not\n"
+	    "# pidof: keepalived runs a symlink's target, and Debian's pidof\n"
+	    "# is killall5 under another name)\n"
+	    "vrrp_script foobar_haproxy {\n"
+	    "\tscript \"/bin/systemctl is-active --quiet haproxy.service\"\n"
+	    "\tinterval 1\n"
+	    "\tfall 2\n"
+	    "\trise 2\n"
+	    "}\n\n", r->self->name);
+	out_printf(&o, "vrrp_instance %s {\n"
+	    "\t# all start as BACKUP; nopreempt: a returning lb does not\n"
+	    "\t# take the address back (one move per failure, not two)\n"
+	    "\tstate BACKUP\n"
+	    "\tnopreempt\n"
+	    "\tinterface %s\n"
+	    "\t# adverts come from this address, which the other lb hosts'\n"
+	    "\t# firewalls accept (not the interface's first address)\n"
+	    "\tmcast_src_ip %s\n"
+	    "\tvirtual_router_id %lld\n"
+	    "\tpriority %d\n"
+	    "\tadvert_int 1\n"
+	    "\t# VRRPv2 simple password (keepalived 2.2.7: PASS or AH)\n"
+	    "\tauthentication {\n"
+	    "\t\tauth_type PASS\n"
+	    "\t\tauth_pass %s\n"
+	    "\t}\n"
+	    "\tvirtual_ipaddress {\n"
+	    "\t\t%s/%d dev %s\n"
+	    "\t}\n"
+	    "\ttrack_script {\n"
+	    "\t\tfoobar_haproxy\n"
+	    "\t}\n"
+	    "}\n", r->c->name, r->ifname, r->self->address.text,
+	    r->c->vrrp_id, lb_priority(r),
+	    r->vrrp_pass, r->c->vip.addr.text, r->c->vip.prefix, r->ifname);
+	return out_done(&o);
+}
+
+static void
+nft_role_rules(struct out *o, const struct render_ctx *r)
+{
+	unsigned roles = r->self->roles;
+
+	if (roles & ROLE_LB) {
+		out_printf(o, "\t\t# lb: the site from anywhere\n"
+		    "\t\ttcp dport 80 accept\n");
+		if (cluster_count(r->c, ROLE_LB) > 1) {
+			out_printf(o, "\t\t# lb: VRRP from the other lb hosts\n"
+			    "\t\tip saddr { ");
+			out_addrs(o, r->c, ROLE_LB, r->self);
+			out_printf(o, " } ip protocol 112 accept\n");
+		}
+	}
+	if (roles & ROLE_WEB) {
+		out_printf(o, "\t\t# web: HTTP from the lb hosts only\n"
+		    "\t\tip saddr { ");
+		out_addrs(o, r->c, ROLE_LB, NULL);
+		out_printf(o, " } tcp dport 80 accept\n");
+	}
+	if (roles & ROLE_DB) {
+		out_printf(o, "\t\t# db: MariaDB from the web hosts only\n"
+		    "\t\tip saddr { ");
+		out_addrs(o, r->c, ROLE_WEB, NULL);
+		out_printf(o, " } tcp dport 3306 accept\n");
+	}
+}
+
+char *
+render_nft(const struct render_ctx *r)
+{
+	struct out o = { 0 };
+	char roles[32];
+
+	out_printf(&o, "#!/usr/sbin/nft -f\n" HEADER, r->c->path);
+	out_printf(&o, "# Host %s (%s): only table inet foobar is replaced, "
+	    "never the whole ruleset.\n"
+	    "table inet foobar\n"
+	    "delete table inet foobar\n"
+	    "table inet foobar {\n"
+	    "\tchain input {\n"
+	    "\t\ttype filter hook input priority filter; policy drop;\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\tiif \"lo\" accept\n"
+	    "\t\t# ssh first: an apply never cuts the session it runs in\n"
+	    "\t\ttcp dport 22 accept\n"
+	    "\t\t# icmp, ipv6-icmp (numbers: no /etc/protocols needed)\n"
+	    "\t\tmeta l4proto { 1, 58 } accept\n"
+	    "\t\tudp sport 67 udp dport 68 accept\n"
+	    "\t\tudp sport 547 udp dport 546 accept\n",
+	    r->self->name, cluster_roles_text(r->self->roles, roles,
+	    sizeof(roles)));
+	nft_role_rules(&o, r);
+	out_printf(&o, "\t}\n}\n");
+	return out_done(&o);
+}
+
+char *
+render_db_cnf(const struct render_ctx *r)
+{
+	const struct cluster_host *db = cluster_nth(r->c, ROLE_DB, 0);
+	struct out o = { 0 };
+
+	out_printf(&o, "# /etc/foobar/db.cnf - how foobar connects to MariaDB; "
+	    "see db.cnf(5).\n" HEADER, r->c->path);
+	out_printf(&o, "# The password is derived from the cluster's secret; "
+	    "keep this file 0640 root:foobar.\n"
+	    "[foobar]\n"
+	    "host=%s\n"
+	    "port=3306\n"
+	    "database=" DB_NAME "\n"
+	    "user=" DB_USER "\n"
+	    "password=%s\n", db->address.text, r->db_password);
+	return out_done(&o);
+}
+
+char *
+render_mariadb_cnf(const struct render_ctx *r)
+{
+	struct out o = { 0 };
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "# MariaDB listens on this host's address for the web "
+	    "hosts; users are\n# 'foobar'@'<web address>', so no name "
+	    "lookups.\n"
+	    "[mysqld]\n"
+	    "bind-address = %s\n"
+	    "skip-name-resolve\n", r->self->address.text);
+	return out_done(&o);
+}
+
+char *
+render_db_sql(const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	struct out o = { 0 };
+	size_t i;
+
+	out_printf(&o, "CREATE DATABASE IF NOT EXISTS `" DB_NAME "` "
+	    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n");
+	for (i = 0; (h = cluster_nth(r->c, ROLE_WEB, i)) != NULL; i++)
+		out_printf(&o, "CREATE USER IF NOT EXISTS '" DB_USER "'@'%s' "
+		    "IDENTIFIED BY '%s';\n"
+		    "ALTER USER '" DB_USER "'@'%s' IDENTIFIED BY '%s';\n"
+		    "GRANT ALL PRIVILEGES ON `" DB_NAME "`.* TO '" DB_USER
+		    "'@'%s';\n", h->address.text, r->db_password,
+		    h->address.text, r->db_password, h->address.text);
+	return out_done(&o);
+}
+
+char *
+render_webd_socket(const struct render_ctx *r)
+{
+	struct out o = { 0 };
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "# webd listens on this host's address only; FreeBind:\n"
+	    "# the socket starts even before the address is configured.\n"
+	    "[Socket]\n"
+	    "ListenStream=\n"
+	    "ListenStream=%s:80\n"
+	    "FreeBind=yes\n", r->self->address.text);
+	return out_done(&o);
+}
+
+char *
+render_webd_service(const struct render_ctx *r)
+{
+	struct out o = { 0 };
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "# webd.conf plus trusted_proxy lines for the lb hosts.\n"
+	    "[Service]\n"
+	    "ExecStart=\n"
+	    "ExecStart=/usr/sbin/foobar-webd -c /etc/foobar/cluster/webd.conf\n");
+	return out_done(&o);
+}
+
+char *
+render_db_client_dropin(const struct render_ctx *r)
+{
+	const struct cluster_host *db = cluster_nth(r->c, ROLE_DB, 0);
+	struct out o = { 0 };
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "# The database is on host %s, over TCP: network for "
+	    "it only.\n"
+	    "[Unit]\n"
+	    "Wants=network-online.target\n"
+	    "After=network-online.target\n\n"
+	    "[Service]\n"
+	    "PrivateNetwork=no\n"
+	    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+	    "IPAddressAllow=%s\n", db->name, db->address.text);
+	return out_done(&o);
+}
+
+/* The line of [server] ends at its first '\n' after the header. */
+static const char *
+server_section(const char *conf)
+{
+	const char *p = conf;
+
+	while (p != NULL && *p != '\0') {
+		const char *s = p + strspn(p, " \t");
+
+		if (strncmp(s, "[server]", 8) == 0) {
+			const char *nl = strchr(s, '\n');
+
+			return nl != NULL ? nl + 1 : s + strlen(s);
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+char *
+render_webd_conf(const struct render_ctx *r, const char *webd_conf)
+{
+	const char *at = server_section(webd_conf);
+	const struct cluster_host *h;
+	struct out o = { 0 };
+	size_t i;
+
+	out_printf(&o, "; /etc/foobar/webd.conf with the lb hosts as trusted "
+	    "proxies.\n; Written by foobar-cluster apply from %s and "
+	    "/etc/foobar/webd.conf:\n; edit those and run foobar-cluster "
+	    "apply again.\n", r->c->path);
+	if (at == NULL)
+		out_printf(&o, "%s%s[server]\n", webd_conf,
+		    webd_conf[0] != '\0' &&
+		    webd_conf[strlen(webd_conf) - 1] != '\n' ? "\n" : "");
+	else
+		out_printf(&o, "%.*s%s", (int)(at - webd_conf), webd_conf,
+		    at[-1] != '\n' ? "\n" : "");
+	for (i = 0; (h = cluster_nth(r->c, ROLE_LB, i)) != NULL; i++)
+		out_printf(&o, "trusted_proxy = %s\n", h->address.text);
+	if (at != NULL)
+		out_printf(&o, "%s", at);
+	return out_done(&o);
+}

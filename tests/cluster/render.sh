@@ -1,0 +1,61 @@
+#!/bin/sh
+# What apply would install for each host of the sample site, checked by
+# the engines' own checkers: haproxy -c, keepalived -t, nft -c,
+# foobar-webd -t; rendering twice gives the same bytes.
+. "$(dirname "$0")/lib.sh"
+site
+C=$T/cluster.conf
+mkdir -p "$T/www"
+sed "s|^root = .*|root = $T/www|" "$SRCDIR/etc/webd.conf" >"$T/webd.conf"
+
+for h in lb1 lb2 web1 web2 db1; do
+	expect 0 "" "$CL" -c "$C" --host $h --webd-conf "$T/webd.conf" \
+	    render "$T/$h"
+done
+"$CL" -c "$C" --host lb1 --webd-conf "$T/webd.conf" render "$T/again"
+if diff -r "$T/lb1" "$T/again" >/dev/null; then
+	ok "render is deterministic"
+else
+	fail "two renders of lb1 differ"
+fi
+
+for h in lb1 lb2; do
+	expect 0 "" haproxy -c -f "$T/$h/etc/haproxy/haproxy.cfg"
+	expect 0 "" keepalived -t -f "$T/$h/etc/keepalived/keepalived.conf"
+done
+grep -q 'server web2 10.20.0.5:80 check' "$T/lb1/etc/haproxy/haproxy.cfg" &&
+	ok "haproxy.cfg names every web host" || fail "haproxy.cfg: no web2"
+grep -q 'priority 254' "$T/lb1/etc/keepalived/keepalived.conf" &&
+    grep -q 'priority 253' "$T/lb2/etc/keepalived/keepalived.conf" &&
+	ok "lb1 has the higher VRRP priority" || fail "VRRP priorities"
+pass1=$(sed -n 's/.*auth_pass //p' "$T/lb1/etc/keepalived/keepalived.conf")
+pass2=$(sed -n 's/.*auth_pass //p' "$T/lb2/etc/keepalived/keepalived.conf")
+[ ${#pass1} = 8 ] && [ "$pass1" = "$pass2" ] &&
+	ok "both lb hosts derive the same VRRP password" ||
+	fail "VRRP passwords \"$pass1\" \"$pass2\""
+dbpw=$(sed -n 's/^password=//p' "$T/web1/etc/foobar/db.cnf")
+grep -q "IDENTIFIED BY '$dbpw'" "$T/db1/foobar-db.sql" &&
+	ok "web hosts and db host derive the same password" ||
+	fail "db password differs between db.cnf and the SQL"
+
+# nft -c needs CAP_NET_ADMIN (it asks the kernel).
+if nft -c -f /dev/null 2>/dev/null; then
+	for h in lb1 web1 db1; do
+		expect 0 "" nft -c -f "$T/$h/etc/foobar/cluster/firewall.nft"
+	done
+else
+	echo "skip - nft -c (no CAP_NET_ADMIN)"
+fi
+expect 0 "configuration OK" "$BIN/foobar-webd" -t \
+    -c "$T/web1/etc/foobar/cluster/webd.conf"
+
+# The checkers refuse what apply must not install.
+printf 'frontend x\n\tbind :80\n\tdefault_backend nowhere\n' >"$T/bad.cfg"
+expect 1 "" haproxy -c -q -f "$T/bad.cfg"
+sed 's/advert_int 1/advert_int/' "$T/lb1/etc/keepalived/keepalived.conf" \
+    >"$T/bad-ka.conf"
+rc=0
+keepalived -t -f "$T/bad-ka.conf" >/dev/null 2>&1 || rc=$?
+[ $rc != 0 ] && ok "keepalived -t refuses a broken file ($rc)" ||
+	fail "keepalived -t accepted a broken file"
+finish

@@ -1,0 +1,269 @@
+# tests/cluster/scenarios.sh - sourced by tests/cluster/run.sh once the
+# hosts are up and applied: the scenarios of make cluster-check, each under
+# the steady load of the client host.
+
+passed=0
+failed=0
+MIGRATION=100000000000000   # above the upgrade test's 99999999999999
+FAILOVER_HOLDER=""
+
+# load_start NAME: two wrk runs and the probe, as transient units of the
+# client host (their output in its /srv/out).
+load_start() {
+	local n=$1 url=http://$VIP:80
+	rm -f "$run/host-client/root/srv/out/$n".*
+	hin client systemd-run -q --unit=fb-wrk-static --collect \
+	    -p StandardOutput="file:/srv/out/$n.wrk-static" \
+	    wrk -t1 -c4 -d1h --timeout 10s "$url/"
+	hin client systemd-run -q --unit=fb-wrk-api --collect \
+	    -p StandardOutput="file:/srv/out/$n.wrk-api" \
+	    wrk -t1 -c4 -d1h --timeout 10s "$url/api/messages?limit=5"
+	hin client systemd-run -q --unit=fb-probe --collect \
+	    -p StandardOutput="file:/srv/out/$n.probe.log" \
+	    -p StandardError="file:/srv/out/$n.probe.log" \
+	    python3 /srv/load.py --host "$VIP" --tag "$n" \
+	    --out "/srv/out/$n.probe.json"
+	sleep 1
+}
+
+# load_stop NAME: stops them (wrk prints its summary on SIGINT) and sets
+# R (requests), F (failed) and G (longest gap, s).
+load_stop() {
+	local n=$1 u i o=$run/host-client/root/srv/out figures
+	hin client systemctl kill -s INT fb-wrk-static fb-wrk-api || true
+	hin client systemctl kill -s TERM fb-probe || true
+	for i in $(seq 100); do
+		[ -e "$o/$n.probe.json" ] &&
+		    ! hin client systemctl -q is-active fb-wrk-static fb-wrk-api &&
+		    break
+		sleep 0.2
+	done
+	for u in wrk-static wrk-api probe.json probe.log; do
+		cp "$o/$n.$u" "$out/" 2>/dev/null || true
+	done
+	figures=$(python3 "$here/report.py" "$out/$n.probe.json" \
+	    "$out/posts.tsv" "$out/$n.wrk-static" "$out/$n.wrk-api") ||
+	    { R=0 F=1 G=0; return 1; }
+	read -r R F G <<<"$figures"
+}
+
+# scenario NAME MAX_FAILED FUNCTION: runs FUNCTION under load; passes when
+# FUNCTION succeeds and at most MAX_FAILED requests failed. FUNCTION may
+# set EXTRA (", figure ...").
+scenario() {
+	local name=$1 max=$2 fn=$3 ok=yes
+	EXTRA=""
+	say "scenario $name: starting"
+	load_start "$name"
+	"$fn" || ok=no
+	load_stop "$name" || ok=no
+	# FUNCTION_after, where there is one, checks what the load left.
+	if declare -F "${fn}_after" >/dev/null; then
+		local more
+		more=$("${fn}_after") || ok=no
+		EXTRA="$EXTRA, $more"
+	fi
+	[ "$F" -le "$max" ] || ok=no
+	echo "scenario $name: $R requests, $F failed, longest gap $G s$EXTRA"
+	if [ "$ok" = yes ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		say "scenario $name FAILED (at most $max failed requests allowed);" \
+		    "probe errors: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"][:5])' \
+		    "$out/$name.probe.json" 2>/dev/null)"
+	fi
+}
+
+# served HOST SINCE: requests its webd logged since the epoch second SINCE.
+served() {
+	hin "$1" journalctl -q -u foobar-webd.service -o cat --since "@$2" |
+	    grep -c '" [0-9][0-9][0-9] ' || true
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.2 s.
+wait_until() {
+	local n=$(($1 * 5))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# hastat: "SERVER STATUS" of each web host as the load balancer LB sees it.
+hastat() {
+	hin "$1" sh -c 'echo "show stat" | socat stdio /run/haproxy/admin.sock' |
+	    awk -F, '$2 != "FRONTEND" && $2 != "BACKEND" && NF > 20 { print $2, $18 }'
+}
+# health_ok HOST: its own webd answers /api/health with 200 (asked from
+# the host itself: the firewall lets only the load balancers in).
+health_ok() {
+	[ "$(hin "$1" curl -s -o /dev/null -m 2 -w '%{http_code}' \
+	    "http://${ADDR[$1]}/api/health")" = 200 ]
+}
+web_up_on() { hastat "$1" | grep -q "^$2 UP"; }
+haproxy_cmd() {
+	local lb
+	for lb in lb1 lb2; do
+		[ -n "${PID1[$lb]}" ] || continue
+		hin "$lb" sh -c "echo '$1' | socat stdio /run/haproxy/admin.sock" >/dev/null
+	done
+}
+vip_on() { hin "$1" ip -o -4 addr show | grep -q " $VIP/"; }
+
+sc_all_up() {
+	local t0 a b
+	t0=$(date +%s)
+	sleep 8
+	a=$(served web1 "$t0")
+	b=$(served web2 "$t0")
+	EXTRA=", web1 served $a, web2 served $b"
+	[ "$a" -gt 0 ] && [ "$b" -gt 0 ] &&
+	    hin client curl -sf "http://$VIP/" | grep -qi guestbook
+}
+
+# kill9 HOST UNIT: kill -9 of the unit's main process; waits until systemd
+# has started a new one.
+kill9() {
+	local old new
+	old=$(hin "$1" systemctl show -p MainPID --value "$2")
+	[ "${old:-0}" != 0 ] || { say "$1: $2 has no main process"; return 1; }
+	hin "$1" kill -9 "$old"
+	wait_until 20 main_pid_changed "$1" "$2" "$old" ||
+	    { say "$1: $2 did not come back after kill -9"; return 1; }
+}
+main_pid_changed() {
+	local p
+	p=$(hin "$1" systemctl show -p MainPID --value "$2")
+	[ "${p:-0}" != 0 ] && [ "$p" != "$3" ] &&
+	    hin "$1" systemctl is-active -q "$2"
+}
+
+sc_web_kill() {
+	sleep 2
+	kill9 web1 foobar-webd.service || return 1
+	sleep 4
+	kill9 web1 foobar-appd.service || return 1
+	sleep 5
+}
+
+sc_web_poweroff() {
+	local t0 t1 n
+	sleep 2
+	host_poweroff_hard web1
+	sleep 8
+	t0=$(date +%s)
+	host_boot web1
+	host_wait web1
+	t1=$(date +%s)
+	wait_until 30 web_up_on lb1 web1 || wait_until 5 web_up_on lb2 web1 ||
+	    { say "web1 is not UP again in HAProxy"; return 1; }
+	sleep 3
+	n=$(served web1 "$t1")
+	EXTRA=", web1 back after $(($(date +%s) - t0)) s, served $n"
+	[ "$n" -gt 0 ]
+}
+
+sc_rolling() {
+	local h v
+	for h in web1 web2; do
+		haproxy_cmd "set server web/$h state drain"
+		sleep 3
+		hin "$h" sh -c 'apt-get install -y -q --no-install-recommends /srv/debs-next/*.deb' \
+		    >"$out/$h.upgrade.log" 2>&1 ||
+		    { say "$h: upgrade failed"; tail "$out/$h.upgrade.log"; return 1; }
+		wait_until 30 health_ok "$h" || true
+		haproxy_cmd "set server web/$h state ready"
+		wait_until 30 web_up_on lb1 "$h" || wait_until 5 web_up_on lb2 "$h" ||
+		    { say "$h is not UP after its upgrade"; return 1; }
+		sleep 2
+	done
+	v=$(hin web2 dpkg-query -W -f '${Version}' foobar-webd)
+	EXTRA=", both web hosts at $v"
+	case $v in *upgradetest*) return 0 ;; esac
+	return 1
+}
+
+sc_lb_failover() {
+	local holder other t0 t1
+	if vip_on lb1; then holder=lb1 other=lb2
+	elif vip_on lb2; then holder=lb2 other=lb1
+	else say "no load balancer holds $VIP"; return 1
+	fi
+	sleep 2
+	FAILOVER_HOLDER=$holder
+	t0=$(date +%s.%N)
+	# Powered off as machinectl poweroff does (keepalived leaves with a
+	# priority 0 advert); a crash costs 3 adverts more (README).
+	host_poweroff "$holder" &
+	local off=$!
+	wait_until 20 vip_on "$other" || { say "$other never took $VIP"; return 1; }
+	t1=$(date +%s.%N)
+	wait "$off"
+	PID1[$holder]=""
+	# A request sent on a kept connection just before the holder went
+	# hangs until the client's time-out (the probe's: 10 s): let each end
+	# here, as an answer or a failure.
+	sleep 12
+	EXTRA=$(awk -v a="$t0" -v b="$t1" -v h="$holder" -v o="$other" \
+	    'BEGIN { printf ", failover %.1f s (%s to %s)", b - a, h, o }')
+}
+
+sc_migrate_once() {
+	local h sql="CREATE TABLE cluster_probe (id INT PRIMARY KEY);
+INSERT INTO cluster_probe VALUES (1);"
+	for h in web1 web2; do
+		hin "$h" sh -c "rm -rf /tmp/mig && cp -r /usr/share/foobar/migrations /tmp/mig &&
+		    printf '%s\n' '$sql' >/tmp/mig/${MIGRATION}_cluster_probe.up.sql"
+	done
+	hin web1 foobar-dbmigrate -d /tmp/mig up >"$out/web1.migrate.log" 2>&1 &
+	local p1=$!
+	hin web2 foobar-dbmigrate -d /tmp/mig up >"$out/web2.migrate.log" 2>&1 &
+	local p2=$! rc=0
+	wait $p1 || rc=1
+	wait $p2 || rc=1
+	local n rows
+	n=$(hin db1 mariadb -N -B foobar -e \
+	    "SELECT COUNT(*) FROM dbmigrate_history WHERE version = $MIGRATION AND success = 1")
+	rows=$(hin db1 mariadb -N -B foobar -e "SELECT COUNT(*) FROM cluster_probe")
+	EXTRA=", applied $n times"
+	[ $rc = 0 ] || say "a dbmigrate run failed: $(cat "$out"/web?.migrate.log)"
+	[ $rc = 0 ] && [ "$n" = 1 ] && [ "$rows" = 1 ]
+}
+
+sc_writes_kept() {
+	sleep 3
+}
+
+# After writes-kept's load: every 201 of every scenario is in the database.
+sc_writes_kept_after() {
+	local want got
+	hin db1 mariadb -N -B foobar -e "SELECT id, text FROM messages" \
+	    >"$out/messages.tsv"
+	want=$(sort -u "$out/posts.tsv" | wc -l)
+	got=$(sort -u "$out/posts.tsv" | comm -12 - <(sort -u "$out/messages.tsv") | wc -l)
+	echo "$got of $want 201s stored"
+	[ "$want" -gt 0 ] && [ "$got" = "$want" ]
+}
+
+run_scenarios() {
+	: >"$out/posts.tsv"
+	scenario all-up 0 sc_all_up
+	scenario web-kill 0 sc_web_kill
+	scenario web-poweroff 0 sc_web_poweroff
+	scenario rolling-upgrade 0 sc_rolling
+	# Only what was in flight when the load balancer died may fail: wrk's
+	# 8 connections and the probe's 4.
+	scenario lb-failover 12 sc_lb_failover
+	# The load balancer back, for what follows.
+	if [ -n "$FAILOVER_HOLDER" ] && [ -z "${PID1[$FAILOVER_HOLDER]}" ]; then
+		host_boot "$FAILOVER_HOLDER"
+		host_wait "$FAILOVER_HOLDER"
+		sleep 3
+	fi
+	scenario migrate-once 0 sc_migrate_once
+	scenario writes-kept 0 sc_writes_kept
+}

@@ -174,11 +174,10 @@ check_file(const struct file *f, const char *tmp)
 	char *const *argv = f->check == CHK_HAPROXY ? hap :
 	    f->check == CHK_KEEPALIVED ? ka : f->check == CHK_NFT ? nft : webd;
 	char out[4096];
-	int rc;
 
 	if (f->check == CHK_NONE)
 		return 0;
-	if ((rc = sys_run(argv, NULL, out, sizeof(out))) == 0)
+	if (sys_run(argv, NULL, out, sizeof(out)) == 0)
 		return 0;
 	fprintf(stderr, "foobar-cluster: %s: %s refused the new file (kept "
 	    "the old one):\n%s", f->path, argv[0], out);
@@ -343,8 +342,8 @@ db_stale_sql(const struct cluster *c, char *hosts)
 			return NULL;
 		}
 		sql = np;
-		len += (size_t)sprintf(sql + len, "DROP USER 'foobar'@'%s';\n",
-		    line);
+		len += (size_t)snprintf(sql + len, cap - len,
+		    "DROP USER 'foobar'@'%s';\n", line);
 		printf("db: user foobar@%s dropped (not a web host)\n", line);
 	}
 	return sql;

@@ -24,7 +24,7 @@ static void out_printf(struct out *o, const char *fmt, ...)
 static void
 out_printf(struct out *o, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	size_t need;
 	char *np;
 	int n;
@@ -32,25 +32,29 @@ out_printf(struct out *o, const char *fmt, ...)
 	if (o->oom)
 		return;
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	need = o->len + (size_t)n + 1;
-	if (need > o->cap) {
+	if (n >= 0 && need > o->cap) {
 		size_t cap = o->cap ? o->cap : 1024;
 
 		while (cap < need)
 			cap *= 2;
 		if ((np = realloc(o->p, cap)) == NULL) {
-			o->oom = 1;
-			return;
+			n = -1;
+		} else {
+			o->p = np;
+			o->cap = cap;
 		}
-		o->p = np;
-		o->cap = cap;
 	}
-	va_start(ap, fmt);
-	vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+	if (n >= 0) {
+		vsnprintf(o->p + o->len, o->cap - o->len, fmt, again);
+		o->len += (size_t)n;
+	} else {
+		o->oom = 1;
+	}
+	va_end(again);
 	va_end(ap);
-	o->len += (size_t)n;
 }
 
 static char *

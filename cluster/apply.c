@@ -377,22 +377,29 @@ db_users(const struct cluster *c, const char *sql)
 }
 
 /* Port 80 is HAProxy's on an lb host: a foobar-webd installed there too
- * (its socket listens on port 80) is stopped and disabled. */
+ * (its socket listens on port 80; its enabled service pulls the socket
+ * in at boot) is stopped and disabled. */
 static void
 lb_free_port80(void)
 {
 	char *enabled[] = { "/bin/systemctl", "is-enabled", "--quiet",
-		"foobar-webd.socket", NULL };
+		"foobar-webd.socket", "foobar-webd.service", NULL };
 	char *active[] = { "/bin/systemctl", "is-active", "--quiet",
-		"foobar-webd.socket", NULL };
+		"foobar-webd.socket", "foobar-webd.service", NULL };
+	char *off[] = { "/bin/systemctl", "disable", "--now",
+		"foobar-webd.socket", "foobar-webd.service", NULL };
+	char out[2048];
 
+	/* with several units, is-enabled/is-active fail only when none is */
 	if (sys_run(enabled, NULL, NULL, 0) != 0 &&
 	    sys_run(active, NULL, NULL, 0) != 0)
 		return;
-	if (systemctl("disable", "--now", "foobar-webd.socket") == 0)
+	if (sys_run(off, NULL, out, sizeof(out)) == 0)
 		printf("foobar-webd: stopped and disabled (port 80 is "
 		    "HAProxy's on an lb host)\n");
-	(void)systemctl("stop", "foobar-webd.service", NULL);
+	else
+		fprintf(stderr, "foobar-cluster: systemctl disable --now "
+		    "foobar-webd.socket foobar-webd.service:\n%s\n", out);
 }
 
 static void

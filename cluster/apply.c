@@ -503,53 +503,73 @@ ctx_init(struct render_ctx *r, const struct cluster *c, const char *force,
 	return 0;
 }
 
+/* render DIR: every file under dir, and the SQL as dir/foobar-db.sql. */
+static int
+plan_render(const struct plan *p, const char *dir)
+{
+	char path[4200], err[512];
+	size_t i;
+
+	for (i = 0; i <= p->n; i++) {
+		const char *text = i < p->n ? p->f[i].text : p->sql;
+
+		if (text == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", dir, i < p->n ?
+		    p->f[i].path : "/foobar-db.sql");
+		if (sys_write(path, text, 0600, -1, err, sizeof(err)) == -1) {
+			fprintf(stderr, "foobar-cluster: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Installs the files in order, stopping at the first failure; the
+ * actions of those that changed are added to *acts. Returns 0 or -1. */
+static int
+plan_install(const struct plan *p, unsigned *acts)
+{
+	size_t i;
+	int one;
+
+	for (i = 0; i < p->n; i++) {
+		if ((one = install(&p->f[i])) == -1)
+			return -1;
+		if (one == 1)
+			*acts |= p->f[i].acts;
+	}
+	return 0;
+}
+
 int
 cluster_apply(const struct cluster *c, const struct apply_opts *o)
 {
-	const char *render_dir = o->render_dir;
-	char ifname[64], db_pw[40], vrrp_pw[16], path[4200], err[512];
+	char ifname[64], db_pw[40], vrrp_pw[16];
 	struct cluster_secret *s = malloc(sizeof(*s));
 	unsigned acts = 0;
 	struct render_ctx r;
 	struct plan p;
-	int rc, one;
-	size_t i;
+	int rc;
 
 	if (s == NULL)
 		return 1;
 	rc = ctx_init(&r, c, o->host, s, ifname, sizeof(ifname), db_pw,
 	    vrrp_pw);
+	explicit_bzero(s, sizeof(*s));
 	free(s);
 	if (rc != 0)
 		return rc;
 	plan_build(&p, &r, o->webd_conf);
-	if (p.oom) {
-		plan_free(&p);
-		return 1;
-	}
-	for (i = 0; i < p.n && rc == 0; i++) {
-		if (render_dir != NULL) {
-			snprintf(path, sizeof(path), "%s%s", render_dir,
-			    p.f[i].path);
-			if (sys_write(path, p.f[i].text, 0644, -1, err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "foobar-cluster: %s\n", err);
-				rc = 1;
-			}
-			continue;
-		}
-		if ((one = install(&p.f[i])) == -1)
-			rc = 1;
-		else if (one == 1)
-			acts |= p.f[i].acts;
-	}
-	if (render_dir != NULL && rc == 0 && p.sql != NULL) {
-		snprintf(path, sizeof(path), "%s/foobar-db.sql", render_dir);
-		if (sys_write(path, p.sql, 0600, -1, err, sizeof(err)) == -1)
-			rc = 1;
-	}
-	if (render_dir == NULL && rc == 0 && run_actions(&r, &p, acts) == -1)
+	if (p.oom)
+		rc = 1;
+	else if (o->render_dir != NULL)
+		rc = plan_render(&p, o->render_dir) == -1;
+	else if (plan_install(&p, &acts) == -1 ||
+	    run_actions(&r, &p, acts) == -1)
 		rc = 1;
 	plan_free(&p);
+	explicit_bzero(db_pw, sizeof(db_pw));
+	explicit_bzero(vrrp_pw, sizeof(vrrp_pw));
 	return rc;
 }

@@ -174,11 +174,10 @@ check_file(const struct file *f, const char *tmp)
 	char *const *argv = f->check == CHK_HAPROXY ? hap :
 	    f->check == CHK_KEEPALIVED ? ka : f->check == CHK_NFT ? nft : webd;
 	char out[4096];
-	int rc;
 
 	if (f->check == CHK_NONE)
 		return 0;
-	if ((rc = sys_run(argv, NULL, out, sizeof(out))) == 0)
+	if (sys_run(argv, NULL, out, sizeof(out)) == 0)
 		return 0;
 	fprintf(stderr, "foobar-cluster: %s: %s refused the new file (kept "
 	    "the old one):\n%s", f->path, argv[0], out);
@@ -343,8 +342,8 @@ db_stale_sql(const struct cluster *c, char *hosts)
 			return NULL;
 		}
 		sql = np;
-		len += (size_t)sprintf(sql + len, "DROP USER 'foobar'@'%s';\n",
-		    line);
+		len += (size_t)snprintf(sql + len, cap - len,
+		    "DROP USER 'foobar'@'%s';\n", line);
 		printf("db: user foobar@%s dropped (not a web host)\n", line);
 	}
 	return sql;
@@ -378,22 +377,29 @@ db_users(const struct cluster *c, const char *sql)
 }
 
 /* Port 80 is HAProxy's on an lb host: a foobar-webd installed there too
- * (its socket listens on port 80) is stopped and disabled. */
+ * (its socket listens on port 80; its enabled service pulls the socket
+ * in at boot) is stopped and disabled. */
 static void
 lb_free_port80(void)
 {
 	char *enabled[] = { "/bin/systemctl", "is-enabled", "--quiet",
-		"foobar-webd.socket", NULL };
+		"foobar-webd.socket", "foobar-webd.service", NULL };
 	char *active[] = { "/bin/systemctl", "is-active", "--quiet",
-		"foobar-webd.socket", NULL };
+		"foobar-webd.socket", "foobar-webd.service", NULL };
+	char *off[] = { "/bin/systemctl", "disable", "--now",
+		"foobar-webd.socket", "foobar-webd.service", NULL };
+	char out[2048];
 
+	/* with several units, is-enabled/is-active fail only when none is */
 	if (sys_run(enabled, NULL, NULL, 0) != 0 &&
 	    sys_run(active, NULL, NULL, 0) != 0)
 		return;
-	if (systemctl("disable", "--now", "foobar-webd.socket") == 0)
+	if (sys_run(off, NULL, out, sizeof(out)) == 0)
 		printf("foobar-webd: stopped and disabled (port 80 is "
 		    "HAProxy's on an lb host)\n");
-	(void)systemctl("stop", "foobar-webd.service", NULL);
+	else
+		fprintf(stderr, "foobar-cluster: systemctl disable --now "
+		    "foobar-webd.socket foobar-webd.service:\n%s\n", out);
 }
 
 static void
@@ -497,53 +503,73 @@ ctx_init(struct render_ctx *r, const struct cluster *c, const char *force,
 	return 0;
 }
 
+/* render DIR: every file under dir, and the SQL as dir/foobar-db.sql. */
+static int
+plan_render(const struct plan *p, const char *dir)
+{
+	char path[4200], err[512];
+	size_t i;
+
+	for (i = 0; i <= p->n; i++) {
+		const char *text = i < p->n ? p->f[i].text : p->sql;
+
+		if (text == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", dir, i < p->n ?
+		    p->f[i].path : "/foobar-db.sql");
+		if (sys_write(path, text, 0600, -1, err, sizeof(err)) == -1) {
+			fprintf(stderr, "foobar-cluster: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Installs the files in order, stopping at the first failure; the
+ * actions of those that changed are added to *acts. Returns 0 or -1. */
+static int
+plan_install(const struct plan *p, unsigned *acts)
+{
+	size_t i;
+	int one;
+
+	for (i = 0; i < p->n; i++) {
+		if ((one = install(&p->f[i])) == -1)
+			return -1;
+		if (one == 1)
+			*acts |= p->f[i].acts;
+	}
+	return 0;
+}
+
 int
 cluster_apply(const struct cluster *c, const struct apply_opts *o)
 {
-	const char *render_dir = o->render_dir;
-	char ifname[64], db_pw[40], vrrp_pw[16], path[4200], err[512];
+	char ifname[64], db_pw[40], vrrp_pw[16];
 	struct cluster_secret *s = malloc(sizeof(*s));
 	unsigned acts = 0;
 	struct render_ctx r;
 	struct plan p;
-	int rc, one;
-	size_t i;
+	int rc;
 
 	if (s == NULL)
 		return 1;
 	rc = ctx_init(&r, c, o->host, s, ifname, sizeof(ifname), db_pw,
 	    vrrp_pw);
+	explicit_bzero(s, sizeof(*s));
 	free(s);
 	if (rc != 0)
 		return rc;
 	plan_build(&p, &r, o->webd_conf);
-	if (p.oom) {
-		plan_free(&p);
-		return 1;
-	}
-	for (i = 0; i < p.n && rc == 0; i++) {
-		if (render_dir != NULL) {
-			snprintf(path, sizeof(path), "%s%s", render_dir,
-			    p.f[i].path);
-			if (sys_write(path, p.f[i].text, 0644, -1, err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "foobar-cluster: %s\n", err);
-				rc = 1;
-			}
-			continue;
-		}
-		if ((one = install(&p.f[i])) == -1)
-			rc = 1;
-		else if (one == 1)
-			acts |= p.f[i].acts;
-	}
-	if (render_dir != NULL && rc == 0 && p.sql != NULL) {
-		snprintf(path, sizeof(path), "%s/foobar-db.sql", render_dir);
-		if (sys_write(path, p.sql, 0600, -1, err, sizeof(err)) == -1)
-			rc = 1;
-	}
-	if (render_dir == NULL && rc == 0 && run_actions(&r, &p, acts) == -1)
+	if (p.oom)
+		rc = 1;
+	else if (o->render_dir != NULL)
+		rc = plan_render(&p, o->render_dir) == -1;
+	else if (plan_install(&p, &acts) == -1 ||
+	    run_actions(&r, &p, acts) == -1)
 		rc = 1;
 	plan_free(&p);
+	explicit_bzero(db_pw, sizeof(db_pw));
+	explicit_bzero(vrrp_pw, sizeof(vrrp_pw));
 	return rc;
 }

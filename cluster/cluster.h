@@ -42,6 +42,7 @@ struct cluster {
 	struct cluster_cidr vip; /* vip.addr.set 0: none */
 	char *secret_file;
 	long long vrrp_id;
+	long long advert_int;	/* ms; whole seconds: VRRPv2, else VRRPv3 */
 	struct cluster_host hosts[CLUSTER_MAX_HOSTS];
 	size_t nhosts;
 };

@@ -131,6 +131,7 @@ static const struct conf_key cluster_keys[] = {
 	{ "vip", CONF_CUSTOM, CL_OFF(vip), 0, 0, parse_vip },
 	{ "secret_file", CONF_STRING, CL_OFF(secret_file), 0, 0, NULL },
 	{ "vrrp_id", CONF_INT, CL_OFF(vrrp_id), 1, 255, NULL },
+	{ "advert_int", CONF_DURATION, CL_OFF(advert_int), 100, 10000, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -366,6 +367,14 @@ check_cluster(struct cluster *c, char *err, size_t errlen)
 		goto oom;
 	if (c->vrrp_id == 0)
 		c->vrrp_id = 51;
+	if (c->advert_int == 0)
+		c->advert_int = 1000;
+	if (c->advert_int % 10 != 0) {
+		where(c, NULL, "advert_int", at, sizeof(at));
+		snprintf(err, errlen, "%s: advert_int: keepalived counts in "
+		    "hundredths of a second", at);
+		return -1;
+	}
 	if (!name_ok(c->name, 32)) {
 		where(c, NULL, "name", at, sizeof(at));
 		snprintf(err, errlen, "%s: name \"%s\": 1 to 32 letters, "

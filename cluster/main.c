@@ -103,7 +103,7 @@ run(const struct opts *o, const struct cluster *c, int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return EXIT_CONFIG;
 		}
-		memset(s, 0, sizeof(*s));
+		explicit_bzero(s, sizeof(*s));
 		cli_config_ok();
 		return EXIT_OK;
 	}

@@ -24,7 +24,7 @@ static void out_printf(struct out *o, const char *fmt, ...)
 static void
 out_printf(struct out *o, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	size_t need;
 	char *np;
 	int n;
@@ -32,25 +32,29 @@ out_printf(struct out *o, const char *fmt, ...)
 	if (o->oom)
 		return;
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	need = o->len + (size_t)n + 1;
-	if (need > o->cap) {
+	if (n >= 0 && need > o->cap) {
 		size_t cap = o->cap ? o->cap : 1024;
 
 		while (cap < need)
 			cap *= 2;
 		if ((np = realloc(o->p, cap)) == NULL) {
-			o->oom = 1;
-			return;
+			n = -1;
+		} else {
+			o->p = np;
+			o->cap = cap;
 		}
-		o->p = np;
-		o->cap = cap;
 	}
-	va_start(ap, fmt);
-	vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+	if (n >= 0) {
+		vsnprintf(o->p + o->len, o->cap - o->len, fmt, again);
+		o->len += (size_t)n;
+	} else {
+		o->oom = 1;
+	}
+	va_end(again);
 	va_end(ap);
-	o->len += (size_t)n;
 }
 
 static char *
@@ -168,6 +172,25 @@ lb_priority(const struct render_ctx *r)
 	return 100;
 }
 
+/* VRRPv2 (whole seconds) carries keepalived's PASS authentication;
+ * VRRPv3 (shorter adverts, faster failover) has none. */
+static void
+keepalived_auth(struct out *o, const struct render_ctx *r)
+{
+	if (r->c->advert_int % 1000 == 0)
+		out_printf(o, "\tadvert_int %lld\n"
+		    "\t# VRRPv2 simple password (keepalived 2.2.7: PASS or AH)\n"
+		    "\tauthentication {\n"
+		    "\t\tauth_type PASS\n"
+		    "\t\tauth_pass %s\n"
+		    "\t}\n", r->c->advert_int / 1000, r->vrrp_pass);
+	else
+		out_printf(o, "\t# VRRPv3: no authentication; the firewall "
+		    "takes VRRP from the\n\t# other lb hosts only\n"
+		    "\tadvert_int %lld.%02lld\n", r->c->advert_int / 1000,
+		    r->c->advert_int % 1000 / 10);
+}
+
 char *
 render_keepalived(const struct render_ctx *r)
 {
@@ -176,6 +199,7 @@ render_keepalived(const struct render_ctx *r)
 	out_printf(&o, HEADER, r->c->path);
 	out_printf(&o, "global_defs {\n"
 	    "\trouter_id %s\n"
+	    "%s"
 	    "\tenable_script_security\n"
 	    "\tscript_user root\n"
 	    "}\n\n"
@@ -187,7 +211,8 @@ render_keepalived(const struct render_ctx *r)
 	    "\tinterval 1\n"
 	    "\tfall 2\n"
 	    "\trise 2\n"
-	    "}\n\n", r->self->name);
+	    "}\n\n", r->self->name, r->c->advert_int % 1000 == 0 ? "" :
+	    "\tvrrp_version 3\n");
 	out_printf(&o, "vrrp_instance %s {\n"
 	    "\t# all start as BACKUP; nopreempt: a returning lb does not\n"
 	    "\t# take the address back (one move per failure, not two)\n"
@@ -198,22 +223,16 @@ render_keepalived(const struct render_ctx *r)
 	    "\t# firewalls accept (not the interface's first address)\n"
 	    "\tmcast_src_ip %s\n"
 	    "\tvirtual_router_id %lld\n"
-	    "\tpriority %d\n"
-	    "\tadvert_int 1\n"
-	    "\t# VRRPv2 simple password (keepalived 2.2.7: PASS or AH)\n"
-	    "\tauthentication {\n"
-	    "\t\tauth_type PASS\n"
-	    "\t\tauth_pass %s\n"
-	    "\t}\n"
-	    "\tvirtual_ipaddress {\n"
+	    "\tpriority %d\n", r->c->name, r->ifname, r->self->address.text,
+	    r->c->vrrp_id, lb_priority(r));
+	keepalived_auth(&o, r);
+	out_printf(&o, "\tvirtual_ipaddress {\n"
 	    "\t\t%s/%d dev %s\n"
 	    "\t}\n"
 	    "\ttrack_script {\n"
 	    "\t\tfoobar_haproxy\n"
 	    "\t}\n"
-	    "}\n", r->c->name, r->ifname, r->self->address.text,
-	    r->c->vrrp_id, lb_priority(r),
-	    r->vrrp_pass, r->c->vip.addr.text, r->c->vip.prefix, r->ifname);
+	    "}\n", r->c->vip.addr.text, r->c->vip.prefix, r->ifname);
 	return out_done(&o);
 }
 

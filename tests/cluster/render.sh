@@ -23,6 +23,15 @@ for h in lb1 lb2; do
 	expect 0 "" haproxy -c -f "$T/$h/etc/haproxy/haproxy.cfg"
 	expect 0 "" keepalived -t -f "$T/$h/etc/keepalived/keepalived.conf"
 done
+# advert_int below a second: VRRPv3, no authentication
+sed 's/^name = foobar/&\nadvert_int = 500ms/' "$C" >"$T/v3.conf"
+expect 0 "" "$CL" -c "$T/v3.conf" --host lb1 render "$T/v3"
+expect 0 "" keepalived -t -f "$T/v3/etc/keepalived/keepalived.conf"
+grep -q 'advert_int 0.50' "$T/v3/etc/keepalived/keepalived.conf" &&
+    grep -q 'vrrp_version 3' "$T/v3/etc/keepalived/keepalived.conf" &&
+    ! grep -q auth_pass "$T/v3/etc/keepalived/keepalived.conf" &&
+	ok "advert_int 500ms: VRRPv3 without authentication" ||
+	fail "advert_int 500ms"
 grep -q 'server web2 10.20.0.5:80 check' "$T/lb1/etc/haproxy/haproxy.cfg" &&
 	ok "haproxy.cfg names every web host" || fail "haproxy.cfg: no web2"
 grep -q 'priority 254' "$T/lb1/etc/keepalived/keepalived.conf" &&

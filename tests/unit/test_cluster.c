@@ -137,6 +137,9 @@ START_TEST(vip_mistakes)
 	    ":2: secret_file must be an absolute path");
 	t_bad(t_cat("[cluster]\nname = a b\n", db), ":2: name \"a b\"");
 	t_bad(t_cat("[cluster]\nvrrp_id = 256\n", db), ":2: vrrp_id");
+	t_bad(t_cat("[cluster]\nadvert_int = 1005ms\n", db),
+	    ":2: advert_int: keepalived counts in hundredths");
+	t_bad(t_cat("[cluster]\nadvert_int = 50ms\n", db), ":2: advert_int");
 	t_bad(t_cat("[host a.b]\naddress = 10.20.0.2\nroles = lb\n", db),
 	    ":1: [host a.b]: host name \"a.b\"");
 }
@@ -287,6 +290,9 @@ START_TEST(golden_renders)
 	t_golden(render_nft(&r), "firewall-lb1.nft");
 	t_ctx(&r, &c, "lb2");
 	t_golden(render_keepalived(&r), "keepalived-lb2.conf");
+	c.advert_int = 500;
+	t_golden(render_keepalived(&r), "keepalived-lb2-v3.conf");
+	c.advert_int = 1000;
 	t_ctx(&r, &c, "web1");
 	t_golden(render_nft(&r), "firewall-web1.nft");
 	t_golden(render_db_cnf(&r), "db.cnf");

@@ -80,6 +80,7 @@ struct fwd_req {
 	const struct webd_location *loc;	/* backends, timeouts, pool */
 	size_t next_backend;
 	size_t tries;
+	const char *backend;	/* the last one tried (loc's string) */
 	int retried;		/* no pooled connection any more */
 	unsigned char *params;
 	size_t plen, pcap;
@@ -232,6 +233,12 @@ int
 fwd_started(struct fwd_req *fr)
 {
 	return fr->state != FR_NEW;
+}
+
+const char *
+fwd_last_backend(struct fwd_req *fr)
+{
+	return fr->backend;
 }
 
 /* Moves the body collected so far towards the backend. Returns 1 when it
@@ -688,6 +695,7 @@ fwd_connect(struct fwd_req *fr)
 		int fd;
 
 		fr->tries++;
+		fr->backend = addr;
 		if (be == NULL)
 			break;
 		cn = fr->retried ? NULL : fwd_pool_take(be);

@@ -5,7 +5,7 @@ LIB_SRCS += lib/sd.c
 SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
-	webd/mime.c webd/fwd.c webd/cgi.c
+	webd/mime.c webd/fwd.c webd/cgi.c webd/metrics.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd

@@ -11,7 +11,7 @@ fuzz-fcgi_CORPUS = tests/fuzz/corpus/fcgi
 
 SBIN_PROGRAMS += foobar-appd
 foobar-appd_SRCS = appd/main.c appd/conf.c appd/master.c appd/worker.c \
-	appd/status.c appd/util.c appd/cgi.c appd/cgi_resp.c
+	appd/status.c appd/util.c appd/cgi.c appd/cgi_resp.c appd/metrics.c
 foobar-appd_PKGS = mysqlclient libsystemd
 # Modules call the foobar_req_* functions of the executable.
 # (override: also when LDFLAGS comes from the command line)

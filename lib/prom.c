@@ -224,8 +224,9 @@ prom_hist_add(struct prom_hist *a, const struct prom_hist *b)
 	unsigned i;
 
 	for (i = 0; i <= PROM_NBUCKETS; i++)
-		a->bucket[i] += b->bucket[i];
-	a->sum_us += b->sum_us;
+		a->bucket[i] += __atomic_load_n(&b->bucket[i],
+		    __ATOMIC_RELAXED);
+	a->sum_us += __atomic_load_n(&b->sum_us, __ATOMIC_RELAXED);
 }
 
 /* The request line "METHOD SP target SP HTTP/1.x", then header lines up

@@ -62,7 +62,8 @@ void prom_sample_double(struct prom *p, const char *name, double value,
 void prom_histogram(struct prom *p, const char *name,
     const struct prom_hist *h, const char *label, const char *lvalue);
 
-/* Adds b's counts to a. */
+/* Adds b's counts to a, reading b with relaxed atomic loads (its one
+ * writer may be counting). */
 void prom_hist_add(struct prom_hist *a, const struct prom_hist *b);
 
 /* Reads an HTTP request head (len bytes) as a scrape listener does.

@@ -97,11 +97,7 @@ metrics_sum(struct wmetrics *a, const struct wmetrics *b)
 	a->closed += __atomic_load_n(&b->closed, __ATOMIC_RELAXED);
 	for (i = 0; i < WM_NSTATES; i++)
 		a->state[i] += __atomic_load_n(&b->state[i], __ATOMIC_RELAXED);
-	for (i = 0; i <= PROM_NBUCKETS; i++)
-		a->duration.bucket[i] += __atomic_load_n(
-		    &b->duration.bucket[i], __ATOMIC_RELAXED);
-	a->duration.sum_us += __atomic_load_n(&b->duration.sum_us,
-	    __ATOMIC_RELAXED);
+	prom_hist_add(&a->duration, &b->duration);
 }
 
 void

@@ -59,3 +59,4 @@ install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
 		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/appd/appd-systemd.sh
 ITESTS += tests/appd/appd-webd.sh
+ITESTS += tests/appd/metrics.sh

@@ -56,6 +56,7 @@ install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
 	install -m 644 appd/foobar-appd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 etc/appd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/appd.conf
 	install -m 644 etc/systemd/foobar-appd.socket \
+		etc/systemd/foobar-appd-metrics.socket \
 		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/appd/appd-systemd.sh
 ITESTS += tests/appd/appd-webd.sh

@@ -151,6 +151,9 @@ char *appd_metrics_render(const struct appd_board *b, int listen_fd,
 /* The listener: takes fd (a listening socket, or -1 for none). */
 void appd_metrics_init(int fd);
 
+/* In a new worker: closes the listener's fds (the master's). */
+void appd_metrics_forget(void);
+
 /* Adds the listener's fds to pfd (room for APPD_METRICS_FDS); returns how
  * many. */
 #define APPD_METRICS_FDS 9

@@ -169,6 +169,7 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 		}
 		for (unsigned k = 0; k < M.nhandover; k++)
 			close(M.handover[k]);
+		appd_metrics_forget();
 		a.conf = conf;
 		a.board = M.board;
 		a.slot = (int)i;

@@ -348,6 +348,26 @@ appd_metrics_init(int fd)
 		L.c[i].fd = -1;
 }
 
+static void
+metrics_close(unsigned i)
+{
+	close(L.c[i].fd);
+	L.c[i].fd = -1;
+}
+
+void
+appd_metrics_forget(void)
+{
+	unsigned i;
+
+	if (L.lfd != -1)
+		close(L.lfd);
+	L.lfd = -1;
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		if (L.c[i].fd != -1)
+			metrics_close(i);
+}
+
 unsigned
 appd_metrics_pollfds(struct pollfd *pfd)
 {
@@ -369,13 +389,6 @@ appd_metrics_pollfds(struct pollfd *pfd)
 		pfd[n++].revents = 0;
 	}
 	return n;
-}
-
-static void
-metrics_close(unsigned i)
-{
-	close(L.c[i].fd);
-	L.c[i].fd = -1;
 }
 
 /* Sends the answer to a complete request and closes. */

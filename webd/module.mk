@@ -11,7 +11,7 @@ foobar-webd_PKGS = libmicrohttpd libsystemd
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c
+	webd/cgi.c webd/metrics.c
 test-webd_PKGS = libsystemd
 
 FUZZERS += fuzz-path fuzz-range

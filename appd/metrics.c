@@ -197,26 +197,26 @@ metrics_text_workers(struct prom *p, const struct appd_board *b)
 	prom_family(p, "foobar_appd_db_connected_workers", "gauge",
 	    "Idle or busy workers holding a working database connection "
 	    "(as of their last use of it).");
-	prom_sample(p, "foobar_appd_db_connected_workers", db, NULL);
+	prom_sample(p, "foobar_appd_db_connected_workers", db, PROM_END);
 	prom_family(p, "foobar_appd_workers", "gauge",
 	    "Worker processes by state (php-fpm's idle and active "
 	    "processes).");
 	for (i = SLOT_STARTING; i <= SLOT_EXITING; i++)
 		prom_sample(p, "foobar_appd_workers", n[i], "state", names[i],
-		    NULL);
+		    PROM_END);
 	prom_family(p, "foobar_appd_workers_busy_max", "gauge",
 	    "Most workers seen busy at once since start (php-fpm's max "
 	    "active processes).");
-	prom_sample(p, "foobar_appd_workers_busy_max", b->busy_max, NULL);
+	prom_sample(p, "foobar_appd_workers_busy_max", b->busy_max, PROM_END);
 	prom_family(p, "foobar_appd_all_workers_busy_total", "counter",
 	    "Times every worker was seen busy (php-fpm's max children "
 	    "reached).");
 	prom_sample(p, "foobar_appd_all_workers_busy_total", b->all_busy,
-	    NULL);
+	    PROM_END);
 	prom_family(p, "foobar_appd_overloaded_total", "counter",
 	    "Connections answered FCGI_OVERLOADED (503) after waiting "
 	    "queue_timeout while every worker was busy.");
-	prom_sample(p, "foobar_appd_overloaded_total", b->overloaded, NULL);
+	prom_sample(p, "foobar_appd_overloaded_total", b->overloaded, PROM_END);
 }
 
 static void
@@ -231,7 +231,7 @@ metrics_text_restarts(struct prom *p, const struct appd_board *b)
 	    "reached, reload (SIGHUP), request_timeout (killed), crash.");
 	for (i = 0; i < RESTART_NCAUSES; i++)
 		prom_sample(p, "foobar_appd_worker_restarts_total",
-		    b->restarts[i], "cause", cause[i], NULL);
+		    b->restarts[i], "cause", cause[i], PROM_END);
 }
 
 static void
@@ -245,14 +245,14 @@ metrics_text_queue(struct prom *p, const struct appd_board *b,
 	prom_family(p, "foobar_appd_listen_queue", "gauge",
 	    "Connections waiting in the listen queue (php-fpm's listen "
 	    "queue).");
-	prom_sample(p, "foobar_appd_listen_queue", q, NULL);
+	prom_sample(p, "foobar_appd_listen_queue", q, PROM_END);
 	prom_family(p, "foobar_appd_listen_queue_max", "gauge",
 	    "Longest listen queue seen since start, sampled every 100 ms.");
 	prom_sample(p, "foobar_appd_listen_queue_max",
-	    q > b->listen_queue_max ? q : b->listen_queue_max, NULL);
+	    q > b->listen_queue_max ? q : b->listen_queue_max, PROM_END);
 	prom_family(p, "foobar_appd_listen_queue_length", "gauge",
 	    "Size of the listen queue (the backlog).");
-	prom_sample(p, "foobar_appd_listen_queue_length", bl, NULL);
+	prom_sample(p, "foobar_appd_listen_queue_length", bl, PROM_END);
 }
 
 static void
@@ -265,15 +265,15 @@ metrics_text_counters(struct prom *p, const struct appd_counters *t)
 	    "FastCGI connections accepted by the workers (php-fpm's accepted "
 	    "conn).");
 	prom_sample(p, "foobar_appd_connections_accepted_total", t->accepted,
-	    NULL);
+	    PROM_END);
 	prom_family(p, "foobar_appd_requests_total", "counter",
 	    "Requests answered by the workers, by status class.");
 	for (i = 0; i < 5; i++)
 		prom_sample(p, "foobar_appd_requests_total", t->requests[i],
-		    "code_class", cls[i], NULL);
+		    "code_class", cls[i], PROM_END);
 	prom_family(p, "foobar_appd_slow_requests_total", "counter",
 	    "Requests that took longer than [metrics] slow_request.");
-	prom_sample(p, "foobar_appd_slow_requests_total", t->slow, NULL);
+	prom_sample(p, "foobar_appd_slow_requests_total", t->slow, PROM_END);
 	prom_family(p, "foobar_appd_request_duration_seconds", "histogram",
 	    "Time a worker spent on a request, from its parameters to the "
 	    "end of the response.");
@@ -283,13 +283,13 @@ metrics_text_counters(struct prom *p, const struct appd_counters *t)
 	    "Database failures: connect (a connection could not be made), "
 	    "lost (a connection was found broken).");
 	prom_sample(p, "foobar_appd_db_errors_total", t->db_connect_errors,
-	    "kind", "connect", NULL);
+	    "kind", "connect", PROM_END);
 	prom_sample(p, "foobar_appd_db_errors_total", t->db_lost, "kind",
-	    "lost", NULL);
+	    "lost", PROM_END);
 	prom_family(p, "foobar_appd_db_reconnects_total", "counter",
 	    "Database connections made again after a failure.");
 	prom_sample(p, "foobar_appd_db_reconnects_total", t->db_reconnects,
-	    NULL);
+	    PROM_END);
 }
 
 char *
@@ -309,11 +309,11 @@ appd_metrics_render(const struct appd_board *b, int listen_fd, size_t *len)
 	prom_family(&p, "foobar_appd_build_info", "gauge",
 	    "Always 1, with the version of foobar-appd.");
 	prom_sample(&p, "foobar_appd_build_info", 1, "version",
-	    FOOBAR_VERSION, NULL);
+	    FOOBAR_VERSION, PROM_END);
 	prom_family(&p, "foobar_appd_start_time_seconds", "gauge",
 	    "When the master started, in seconds since the epoch.");
 	prom_sample(&p, "foobar_appd_start_time_seconds",
-	    (unsigned long long)(b->start_ms / 1000), NULL);
+	    (unsigned long long)(b->start_ms / 1000), PROM_END);
 	metrics_text_workers(&p, b);
 	metrics_text_restarts(&p, b);
 	metrics_text_queue(&p, b, listen_fd);

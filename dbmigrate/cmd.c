@@ -396,13 +396,13 @@ run_metrics_schema(struct run *r, struct prom *p)
 	prom_family(p, "foobar_dbmigrate_schema_version", "gauge",
 	    "Newest migration version applied successfully.");
 	prom_sample(p, "foobar_dbmigrate_schema_version",
-	    (unsigned long long)history_max_applied(&r->h), NULL);
+	    (unsigned long long)history_max_applied(&r->h), PROM_END);
 	prom_family(p, "foobar_dbmigrate_pending_migrations", "gauge",
 	    "Migrations in the folder not applied yet.");
-	prom_sample(p, "foobar_dbmigrate_pending_migrations", pending, NULL);
+	prom_sample(p, "foobar_dbmigrate_pending_migrations", pending, PROM_END);
 	prom_family(p, "foobar_dbmigrate_failed_migrations", "gauge",
 	    "Failed (or interrupted) migrations recorded in the history.");
-	prom_sample(p, "foobar_dbmigrate_failed_migrations", failed, NULL);
+	prom_sample(p, "foobar_dbmigrate_failed_migrations", failed, PROM_END);
 }
 
 /* Writes the node-exporter textfile after a run that exits with rc. A
@@ -421,16 +421,16 @@ run_metrics(struct run *r, int rc)
 	prom_family(&p, "foobar_dbmigrate_last_run_timestamp_seconds",
 	    "gauge", "When foobar-dbmigrate last ran a command.");
 	prom_sample(&p, "foobar_dbmigrate_last_run_timestamp_seconds",
-	    (unsigned long long)time(NULL), NULL);
+	    (unsigned long long)time(NULL), PROM_END);
 	prom_family(&p, "foobar_dbmigrate_last_run_success", "gauge",
 	    "1 when the last command succeeded (status: also with pending "
 	    "migrations), else 0.");
 	prom_sample(&p, "foobar_dbmigrate_last_run_success",
-	    rc == 0 || rc == DBM_EXIT_PENDING, NULL);
+	    rc == 0 || rc == DBM_EXIT_PENDING, PROM_END);
 	prom_family(&p, "foobar_dbmigrate_last_run_exit_status", "gauge",
 	    "Exit status of the last command (see foobar-dbmigrate(1)).");
 	prom_sample(&p, "foobar_dbmigrate_last_run_exit_status",
-	    (unsigned long long)rc, NULL);
+	    (unsigned long long)rc, PROM_END);
 	if (p.failed)
 		log_err("metrics textfile: out of memory");
 	else if (prom_file_write(path, p.buf, p.len, err, sizeof(err)) == -1)

@@ -365,21 +365,21 @@ dns_write_metrics(const struct dns_opts *o, const struct dns_config *cfg,
 	if (ok) {
 		prom_family(&p, "foobar_dns_zone_serial", "gauge",
 		    "SOA serial of the zone file.");
-		prom_sample(&p, "foobar_dns_zone_serial", serial, NULL);
+		prom_sample(&p, "foobar_dns_zone_serial", serial, PROM_END);
 	}
 	if (stat(cfg->output, &st) == 0) {
 		prom_family(&p, "foobar_dns_zone_last_write_timestamp_seconds",
 		    "gauge", "When the zone file was last written.");
 		prom_sample(&p, "foobar_dns_zone_last_write_timestamp_seconds",
-		    (unsigned long long)st.st_mtime, NULL);
+		    (unsigned long long)st.st_mtime, PROM_END);
 	}
 	prom_family(&p, "foobar_dns_last_run_timestamp_seconds", "gauge",
 	    "When foobar-dns last ran.");
 	prom_sample(&p, "foobar_dns_last_run_timestamp_seconds",
-	    (unsigned long long)time(NULL), NULL);
+	    (unsigned long long)time(NULL), PROM_END);
 	prom_family(&p, "foobar_dns_last_run_success", "gauge",
 	    "1 when the last run wrote or kept a valid zone, else 0.");
-	prom_sample(&p, "foobar_dns_last_run_success", ok ? 1 : 0, NULL);
+	prom_sample(&p, "foobar_dns_last_run_success", ok ? 1 : 0, PROM_END);
 	if (p.failed)
 		log_err("metrics textfile: out of memory");
 	else if (prom_file_write(path, p.buf, p.len, err, sizeof(err)) == -1)

@@ -213,9 +213,9 @@ prom_histogram(struct prom *p, const char *name, const struct prom_hist *h,
 	prom_sample_double(p, line, (double)h->sum_us / 1e6, label, lvalue);
 	snprintf(line, sizeof(line), "%s_count", name);
 	if (label != NULL)
-		prom_sample(p, line, cum, label, lvalue, NULL);
+		prom_sample(p, line, cum, label, lvalue, PROM_END);
 	else
-		prom_sample(p, line, cum, NULL);
+		prom_sample(p, line, cum, PROM_END);
 }
 
 void

@@ -7,7 +7,7 @@
  *	struct prom p;
  *	prom_init(&p);
  *	prom_family(&p, "foobar_x_total", "counter", "Things done.");
- *	prom_sample(&p, "foobar_x_total", 12, "code_class", "2xx", NULL);
+ *	prom_sample(&p, "foobar_x_total", 12, "code_class", "2xx", PROM_END);
  *	... p.buf holds p.len bytes unless p.failed; prom_free(&p)
  *
  * Everything but prom_file_write() is pure: no I/O, no logging. */
@@ -48,8 +48,11 @@ void prom_free(struct prom *p);
 void prom_family(struct prom *p, const char *name, const char *type,
     const char *help);
 
+/* The end of prom_sample()'s labels: a null pointer of the right type. */
+#define PROM_END ((const char *)NULL)
+
 /* One sample with an exact integer value, then label name/value pairs
- * (values escaped) ending with a NULL name. */
+ * (values escaped) ending with PROM_END. */
 void prom_sample(struct prom *p, const char *name, unsigned long long value,
     ...) __attribute__((sentinel));
 

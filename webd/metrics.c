@@ -229,15 +229,15 @@ metrics_text_requests(struct prom *p, const struct wmetrics *t,
 		for (j = 0; j < METRICS_CLASSES; j++)
 			prom_sample(p, "foobar_webd_http_requests_total",
 			    t->requests[i][j], "location", M.loc[i],
-			    "code_class", cls[j], NULL);
+			    "code_class", cls[j], PROM_END);
 	prom_family(p, "foobar_webd_http_requests_rejected_total", "counter",
 	    "Requests refused as malformed (answered 400, 431 or 501).");
 	prom_sample(p, "foobar_webd_http_requests_rejected_total",
-	    t->rejected, NULL);
+	    t->rejected, PROM_END);
 	prom_family(p, "foobar_webd_http_response_bytes_total", "counter",
 	    "Response body bytes sent.");
 	prom_sample(p, "foobar_webd_http_response_bytes_total", t->bytes,
-	    NULL);
+	    PROM_END);
 	prom_family(p, "foobar_webd_http_request_duration_seconds",
 	    "histogram", "Time from the request line to the end of the "
 	    "response.");
@@ -255,12 +255,12 @@ metrics_text_conns(struct prom *p, const struct wmetrics *t)
 	prom_family(p, "foobar_webd_connections_accepted_total", "counter",
 	    "Client connections accepted (stub_status accepts).");
 	prom_sample(p, "foobar_webd_connections_accepted_total", t->accepted,
-	    NULL);
+	    PROM_END);
 	prom_family(p, "foobar_webd_connections_handled_total", "counter",
 	    "Accepted connections not closed at once for "
 	    "max_connections_per_ip (stub_status handled).");
 	prom_sample(p, "foobar_webd_connections_handled_total", t->handled,
-	    NULL);
+	    PROM_END);
 	prom_family(p, "foobar_webd_connections", "gauge",
 	    "Open client connections by state: reading a request header, "
 	    "writing a response, idle (keep-alive, stub_status Waiting).");
@@ -268,12 +268,12 @@ metrics_text_conns(struct prom *p, const struct wmetrics *t)
 		v = t->state[i] > 0 ? t->state[i] : 0;
 		open += v;
 		prom_sample(p, "foobar_webd_connections", (unsigned long long)v,
-		    "state", st[i], NULL);
+		    "state", st[i], PROM_END);
 	}
 	prom_family(p, "foobar_webd_connections_active", "gauge",
 	    "Open client connections (stub_status Active connections).");
 	prom_sample(p, "foobar_webd_connections_active",
-	    (unsigned long long)open, NULL);
+	    (unsigned long long)open, PROM_END);
 }
 
 static void
@@ -290,7 +290,7 @@ metrics_text_fcgi(struct prom *p, const struct wmetrics *t, size_t nbe)
 		for (j = 0; j < MC_NERR; j++)
 			prom_sample(p, "foobar_webd_fastcgi_errors_total",
 			    t->fcgi_errors[i][j], "backend", M.be[i], "code",
-			    code[j], NULL);
+			    code[j], PROM_END);
 }
 
 char *
@@ -315,11 +315,11 @@ metrics_render(size_t *len)
 	prom_family(&p, "foobar_webd_build_info", "gauge",
 	    "Always 1, with the version of foobar-webd.");
 	prom_sample(&p, "foobar_webd_build_info", 1, "version",
-	    FOOBAR_VERSION, NULL);
+	    FOOBAR_VERSION, PROM_END);
 	prom_family(&p, "foobar_webd_start_time_seconds", "gauge",
 	    "When the process started serving, in seconds since the epoch.");
 	prom_sample(&p, "foobar_webd_start_time_seconds",
-	    (unsigned long long)M.start, NULL);
+	    (unsigned long long)M.start, PROM_END);
 	metrics_text_requests(&p, t, nloc);
 	metrics_text_conns(&p, t);
 	metrics_text_fcgi(&p, t, nbe);

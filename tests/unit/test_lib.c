@@ -615,8 +615,8 @@ START_TEST(prom_text)
 	prom_init(&p);
 	prom_family(&p, "foobar_x_total", "counter", "Back\\slash and\nnewline.");
 	prom_sample(&p, "foobar_x_total", 18446744073709551615ULL,
-	    "code_class", "2xx", "location", "a\"b\\c\nd", NULL);
-	prom_sample(&p, "foobar_x_total", 0, NULL);
+	    "code_class", "2xx", "location", "a\"b\\c\nd", PROM_END);
+	prom_sample(&p, "foobar_x_total", 0, PROM_END);
 	prom_family(&p, "foobar_g", "gauge", "A gauge.");
 	prom_sample_double(&p, "foobar_g", 0.1, NULL, NULL);
 	prom_sample_double(&p, "foobar_g", 1.0 / 0.0, "k", "inf");

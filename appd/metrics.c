@@ -141,6 +141,7 @@ appd_listen_queue(int fd, unsigned *queue, unsigned *backlog)
 	struct tcp_info ti;
 	socklen_t tl = sizeof(ti);
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return -1;
 	if (ss.ss_family == AF_UNIX)

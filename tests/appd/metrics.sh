@@ -95,6 +95,28 @@ check "appd: duration histogram counts every request" eval '[ "$(val \
     "$APORT" foobar_appd_request_duration_seconds_count)" = "$(val "$APORT" \
     "$A2XX")" ]'
 
+# --- every worker busy: the master still answers /metrics
+printf '#!/bin/sh\nsleep 3\nprintf "Content-Type: text/plain\\r\\n\\r\\nok\\n"\n' \
+    >"$T/cgi/sleep.sh"
+chmod 755 "$T/cgi/sleep.sh"
+$FCGI "$SOCK" GET /cgi-bin/sleep.sh >/dev/null 2>&1 &
+s1=$!
+$FCGI "$SOCK" GET /cgi-bin/sleep.sh >/dev/null 2>&1 &
+s2=$!
+BGPIDS="$BGPIDS $s1 $s2"
+i=0
+until [ "$(val "$APORT" 'foobar_appd_workers{state="busy"}')" = 2 ] ||
+    [ $i -ge 40 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "appd: /metrics answers at once while every worker is busy" eval \
+    '[ "$(curl -s -m 1 "http://127.0.0.1:$APORT/metrics" | awk \
+    "/^foobar_appd_workers{state=\"busy\"}/ { print \$2 }")" = 2 ]'
+check "appd: all workers busy counted" eval '[ "$(val "$APORT" \
+    foobar_appd_all_workers_busy_total)" -ge 1 ]'
+wait "$s1" "$s2"
+
 # --- the textfiles
 mkdir -p "$T/textfile" "$T/mig"
 cp "$SRCDIR"/appd/migrations/* "$T/mig/"

@@ -321,11 +321,11 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->conn = ci != NULL ? ci->socket_context : NULL;
 	if (r->conn != NULL) {
-		http_mstate(r->conn, WM_READING);
 		long long dl = http_now_ms() + s->cf->header_timeout;
 		long long cur = __atomic_load_n(&r->conn->deadline,
 		    __ATOMIC_RELAXED);
 
+		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
 			http_set_deadline(r->conn, dl);

@@ -36,6 +36,7 @@ listen = 127.0.0.1:$WPORT
 fastcgi_pass = unix:$SOCK
 E
 front_start "$T/webd.log" / "$BIN/foobar-webd" -c "$T/webd.conf"
+WEBD_PID=${BGPIDS##* }
 
 # val PORT SERIES: the value of one series of a scrape ("" when absent).
 val() {
@@ -71,7 +72,9 @@ check "appd: listen queue measured (sock_diag)" grep -q \
 w0=$(val "$WPORT" "$WSTATIC")
 wa0=$(val "$WPORT" "$WAPI")
 a0=$(val "$APORT" "$A2XX")
-seq 300 | xargs -P 8 -I{} curl -s -o /dev/null "$URL/index.html?{}"
+seq 150 | xargs -P 8 -I{} curl -s -o /dev/null "$URL/index.html?{}"
+kill -HUP "$WEBD_PID"
+seq 150 | xargs -P 8 -I{} curl -s -o /dev/null "$URL/index.html?{}"
 seq 60 | xargs -P 6 -I{} curl -s -o /dev/null "$URL/api/health"
 kill -HUP "$APPD_PID"
 seq 60 | xargs -P 6 -I{} curl -s -o /dev/null "$URL/api/health"
@@ -81,8 +84,11 @@ while ! grep -q "reload done" "$T/appd.log" && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 seq 20 | xargs -P 4 -I{} curl -s -o /dev/null "$URL/api/health"
-check "webd: 300 concurrent static requests add exactly 300" eval \
+check "webd: 300 concurrent static requests, a reload between, add \
+exactly 300" eval \
     '[ "$(val "$WPORT" "$WSTATIC")" = $((w0 + 300)) ]'
+check "webd: reloaded meanwhile" grep -q "configuration reloaded" \
+    "$T/webd.log"
 check "webd: 140 /api/ requests add exactly 140" eval \
     '[ "$(val "$WPORT" "$WAPI")" = $((wa0 + 140)) ]'
 check "appd: 140 requests over 2 workers, replaced every 7, and a \

@@ -4,10 +4,12 @@
 #define FOOBAR_APPD_H
 
 #include <stddef.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "foobar/app.h"
+#include "prom.h"
 
 #define APPD_DEFAULT_CONFIG "/etc/foobar/appd.conf"
 #define APPD_MAX_WORKERS 256
@@ -37,6 +39,9 @@ struct appd_conf {
 	char *db_option_file;
 	char *db_group;
 	long long db_connect_timeout;	/* ms */
+	/* [metrics] */
+	char *metrics_listen;		/* "off", or an address */
+	long long slow_request;		/* ms; 0: none is slow */
 };
 
 /* Loads path into c (defaults first). Returns 0, or -1 with
@@ -54,6 +59,22 @@ enum appd_slot_state {
 	SLOT_EXITING	/* draining, takes no new connections */
 };
 
+/* What a worker counts for /metrics (its only writer; the master reads
+ * it, and folds it into appd_board.retired when the worker is gone). */
+struct appd_counters {
+	uint64_t requests[5];	/* answered, by status class 1xx .. 5xx */
+	uint64_t accepted;	/* connections accepted */
+	uint64_t slow;		/* requests longer than slow_request */
+	uint64_t db_connect_errors;
+	uint64_t db_lost;	/* connections found broken */
+	uint64_t db_reconnects;	/* connections made after a failure */
+	struct prom_hist duration;
+};
+
+/* Why a worker was replaced. */
+enum { RESTART_MAX_REQUESTS, RESTART_RELOAD, RESTART_TIMEOUT,
+	RESTART_CRASH, RESTART_NCAUSES };
+
 struct appd_slot {
 	int state;		/* enum appd_slot_state, atomic */
 	pid_t pid;
@@ -64,6 +85,8 @@ struct appd_slot {
 	int64_t started_ms;
 	char method[8];
 	char uri[120];
+	int db_up;		/* has a database connection (atomic) */
+	struct appd_counters m;
 };
 
 struct appd_board {
@@ -72,12 +95,19 @@ struct appd_board {
 	uint64_t overloaded;	/* answered FCGI_OVERLOADED */
 	uint64_t killed;	/* workers killed for request_timeout */
 	uint64_t respawned;
+	/* metrics kept by the master */
+	struct appd_counters retired;	/* of workers that exited */
+	uint64_t restarts[RESTART_NCAUSES];
+	uint64_t all_busy;	/* times every worker was seen busy */
+	unsigned busy_max;	/* most workers seen busy at once */
+	unsigned listen_queue_max;	/* longest listen queue seen */
 	unsigned nslots;
 	struct appd_slot slot[APPD_MAX_WORKERS * 2];
 };
 
 /* util.c */
 int64_t appd_now_ms(void);	/* CLOCK_MONOTONIC */
+uint64_t appd_now_us(void);	/* CLOCK_MONOTONIC */
 /* Writes all of buf to the non-blocking fd, waiting up to timeout_ms for
  * each chunk. Returns 0, or -1 (errno; ETIMEDOUT on timeout). */
 int appd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
@@ -90,6 +120,49 @@ int appd_recv_fd(int sock);
 /* status.c: the status page, text or JSON. Returns a malloc'd string or
  * NULL. */
 char *appd_status_render(const struct appd_board *b, int json);
+
+/* metrics.c - /metrics, answered by the master */
+
+/* A worker's request ended with status after usec microseconds. */
+void appd_metrics_request(struct appd_counters *m, int status,
+    uint64_t usec, long long slow_ms);
+
+/* Adds n to one of a worker's counters. */
+void appd_metrics_add(uint64_t *c, uint64_t n);
+
+/* Folds a gone worker's counters into the board's retired totals. */
+void appd_metrics_retire(struct appd_board *b, struct appd_counters *m);
+
+/* The listen queue of the FastCGI socket: waiting connections and the
+ * backlog. TCP: TCP_INFO; Unix: sock_diag (not inside a private network
+ * namespace). 0, or -1 when it cannot be known. */
+int appd_listen_queue(int fd, unsigned *queue, unsigned *backlog);
+
+/* Samples what the master watches between scrapes (busy workers, the
+ * listen queue) into the board's high-water marks. */
+void appd_metrics_sample(struct appd_board *b, int listen_fd, unsigned busy,
+    int all_busy_now);
+
+/* The whole scrape (Prometheus text 0.0.4), malloc'd with *len bytes, or
+ * NULL. */
+char *appd_metrics_render(const struct appd_board *b, int listen_fd,
+    size_t *len);
+
+/* The listener: takes fd (a listening socket, or -1 for none). */
+void appd_metrics_init(int fd);
+
+/* In a new worker: closes the listener's fds (the master's). */
+void appd_metrics_forget(void);
+
+/* Adds the listener's fds to pfd (room for APPD_METRICS_FDS); returns how
+ * many. */
+#define APPD_METRICS_FDS 9
+unsigned appd_metrics_pollfds(struct pollfd *pfd);
+
+/* Handles the events of those fds (pfd as filled, n of them): accepts,
+ * reads requests, answers them from b. Bounded: never waits long. */
+void appd_metrics_events(const struct pollfd *pfd, unsigned n,
+    const struct appd_board *b, int listen_fd);
 
 /* worker.c */
 struct appd_worker_args {

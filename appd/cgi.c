@@ -212,6 +212,7 @@ cgi_send_head(struct cgi_run *c)
 		return -1;
 	}
 	n = snprintf(line, sizeof(line), "Status: %d\r\n", h.status);
+	foobar_resp_status(c->r, h.status);	/* for the metrics */
 	c->head_sent = 1;
 	if (appd_resp_raw(c->r, line, (size_t)n) == -1 ||
 	    appd_resp_raw(c->r, h.headers, h.headers_len) == -1 ||

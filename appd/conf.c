@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "sd.h"
 
 #define OFF(f) offsetof(struct appd_conf, f)
 
@@ -45,6 +46,13 @@ static const struct conf_key appd_db_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct conf_key appd_metrics_keys[] = {
+	{ "listen", CONF_STRING, OFF(metrics_listen), 0, 0, NULL },
+	{ "slow_request", CONF_DURATION, OFF(slow_request), 0, 86400000,
+	    NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static void *
 appd_conf_open(void *ctx, const char *arg, char *err, size_t errlen)
 {
@@ -56,6 +64,7 @@ static const struct conf_section appd_sections[] = {
 	{ "app", 0, appd_app_keys, appd_conf_open },
 	{ "cgi", 0, appd_cgi_keys, appd_conf_open },
 	{ "database", 0, appd_db_keys, appd_conf_open },
+	{ "metrics", 0, appd_metrics_keys, appd_conf_open },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -70,6 +79,7 @@ appd_conf_defaults(struct appd_conf *c)
 		{ &c->listen, "unix:/run/foobar/appd.sock" },
 		{ &c->db_option_file, "/etc/foobar/db.cnf" },
 		{ &c->db_group, "foobar" },
+		{ &c->metrics_listen, "off" },
 	};
 	size_t i;
 
@@ -84,6 +94,10 @@ int
 appd_conf_load(struct appd_conf *c, const char *path, char *err,
     size_t errlen)
 {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char msg[256];
+
 	memset(c, 0, sizeof(*c));
 	c->workers = 4;
 	c->max_requests = 10000;
@@ -93,6 +107,7 @@ appd_conf_load(struct appd_conf *c, const char *path, char *err,
 	c->cgi_timeout = 30000;
 	c->cgi_max_output = 64LL << 20;
 	c->db_connect_timeout = 1000;
+	c->slow_request = 5000;
 	if (conf_load(path, appd_sections, c, err, errlen) == -1)
 		return -1;
 	if (appd_conf_defaults(c) == -1) {
@@ -106,6 +121,12 @@ appd_conf_load(struct appd_conf *c, const char *path, char *err,
 	}
 	if (c->cgi_prefix != NULL && c->cgi_root == NULL) {
 		snprintf(err, errlen, "%s: [cgi] prefix needs root", path);
+		return -1;
+	}
+	if (strcmp(c->metrics_listen, "off") != 0 &&
+	    sdsock_parse(c->metrics_listen, &ss, &sslen, msg, sizeof(msg)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: [metrics] listen: %s", path, msg);
 		return -1;
 	}
 	if (c->status_path != NULL && c->status_path[0] != '/') {
@@ -123,4 +144,5 @@ appd_conf_free(struct appd_conf *c)
 	conf_free_fields(appd_app_keys, c);
 	conf_free_fields(appd_cgi_keys, c);
 	conf_free_fields(appd_db_keys, c);
+	conf_free_fields(appd_metrics_keys, c);
 }

@@ -169,6 +169,7 @@ master_spawn(unsigned gen, const struct appd_conf *conf)
 		}
 		for (unsigned k = 0; k < M.nhandover; k++)
 			close(M.handover[k]);
+		appd_metrics_forget();
 		a.conf = conf;
 		a.board = M.board;
 		a.slot = (int)i;
@@ -282,6 +283,25 @@ master_give_handover(void)
 	}
 }
 
+/* Counts why worker i ended, unless the whole server is stopping. */
+static void
+master_count_restart(unsigned i, int status)
+{
+	int cause;
+
+	if (M.stopping)
+		return;
+	if (M.ms[i].kill_sent)
+		cause = RESTART_TIMEOUT;
+	else if (M.ms[i].term_sent)
+		cause = RESTART_RELOAD;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		cause = RESTART_MAX_REQUESTS;
+	else
+		cause = RESTART_CRASH;
+	M.board->restarts[cause]++;
+}
+
 static void
 master_reap(void)
 {
@@ -312,6 +332,8 @@ master_reap(void)
 		}
 		__atomic_fetch_add(&M.board->accepted, s->requests,
 		    __ATOMIC_RELAXED);
+		master_count_restart(i, status);
+		appd_metrics_retire(M.board, &s->m);
 		if (!planned) {
 			if (WIFSIGNALED(status))
 				log_warn("worker %d killed by signal %d",
@@ -748,8 +770,8 @@ master_check_overload(int all_busy)
 static void
 master_poll_once(void)
 {
-	struct pollfd pfd[2 * NSLOTS + 1];
-	unsigned idx[2 * NSLOTS], n = 0, i, ready, busy, total;
+	struct pollfd pfd[2 * NSLOTS + 1 + APPD_METRICS_FDS];
+	unsigned idx[2 * NSLOTS], n = 0, i, ready, busy, total, nw, nm;
 	int all_busy, timeout = 100;
 
 	pfd[n].fd = M.sig_fd;
@@ -771,8 +793,12 @@ master_poll_once(void)
 	    busy == total;
 	if (all_busy)
 		timeout = 10;
-	if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+	appd_metrics_sample(M.board, M.listen_fd, busy, all_busy);
+	nw = n;
+	nm = appd_metrics_pollfds(pfd + n);
+	if (poll(pfd, n + nm, timeout) < 0 && errno != EINTR)
 		return;
+	appd_metrics_events(pfd + nw, nm, M.board, M.listen_fd);
 	if (pfd[0].revents)
 		master_signals();
 	for (i = 1; i < n; i++) {

@@ -11,7 +11,7 @@ fuzz-fcgi_CORPUS = tests/fuzz/corpus/fcgi
 
 SBIN_PROGRAMS += foobar-appd
 foobar-appd_SRCS = appd/main.c appd/conf.c appd/master.c appd/worker.c \
-	appd/status.c appd/util.c appd/cgi.c appd/cgi_resp.c
+	appd/status.c appd/util.c appd/cgi.c appd/cgi_resp.c appd/metrics.c
 foobar-appd_PKGS = mysqlclient libsystemd
 # Modules call the foobar_req_* functions of the executable.
 # (override: also when LDFLAGS comes from the command line)
@@ -56,7 +56,9 @@ install-appd: $(O)/bin/foobar-appd $(APPD_APPS)
 	install -m 644 appd/foobar-appd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 etc/appd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/appd.conf
 	install -m 644 etc/systemd/foobar-appd.socket \
+		etc/systemd/foobar-appd-metrics.socket \
 		etc/systemd/foobar-appd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
 ITESTS += tests/appd/appd-systemd.sh
 ITESTS += tests/appd/appd-webd.sh
 ITESTS += tests/appd/appd-slowbody.sh
+ITESTS += tests/appd/metrics.sh

@@ -131,12 +131,16 @@ worker_db_connect(void)
 	o.read_timeout = 10;
 	o.write_timeout = 10;
 	W.db = db_open(&o, err, sizeof(err), &why);
+	__atomic_store_n(&W.slot->db_up, W.db != NULL, __ATOMIC_RELAXED);
 	if (W.db != NULL) {
-		if (W.db_failures > 0)
+		if (W.db_failures > 0) {
 			log_info("database connection restored");
+			appd_metrics_add(&W.slot->m.db_reconnects, 1);
+		}
 		W.db_failures = 0;
 		return;
 	}
+	appd_metrics_add(&W.slot->m.db_connect_errors, 1);
 	if (W.db_failures == 0)
 		log_warn("database: %s", err);
 	W.db_failures++;
@@ -164,6 +168,8 @@ foobar_req_db_broken(struct foobar_req *req)
 	if (W.db == NULL)
 		return;
 	log_warn("database connection lost: %s", db_error(W.db));
+	appd_metrics_add(&W.slot->m.db_lost, 1);
+	__atomic_store_n(&W.slot->db_up, 0, __ATOMIC_RELAXED);
 	db_close(W.db);
 	W.db = NULL;
 	W.db_failures = 1;
@@ -799,6 +805,7 @@ static int
 worker_request(struct conn *c)
 {
 	static struct foobar_req r;
+	uint64_t t0 = appd_now_us();
 	int ok;
 
 	if (req_init(&r, c) == -1) {
@@ -820,6 +827,8 @@ worker_request(struct conn *c)
 	}
 	W.served++;
 	__atomic_store_n(&W.slot->requests, W.served, __ATOMIC_RELAXED);
+	appd_metrics_request(&W.slot->m, r.status, appd_now_us() - t0,
+	    W.conf->slow_request);
 	worker_set_state(worker_draining() ? SLOT_EXITING : SLOT_IDLE);
 	req_free(&r);
 	c->have_begin = 0;
@@ -1030,8 +1039,10 @@ worker_accept(void)
 		return;		/* it waits for another worker */
 	fd = accept4(W.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd != -1)
+	if (fd != -1) {
+		appd_metrics_add(&W.slot->m.accepted, 1);
 		conn_add(fd);
+	}
 }
 
 static void

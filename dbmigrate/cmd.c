@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "db.h"
 #include "log.h"
+#include "prom.h"
 
 #define CONNECT_TIMEOUT 10
 #define SHORT_STMT 160
@@ -375,6 +376,68 @@ struct target {
 	long count;
 };
 
+/* The schema figures of the node-exporter textfile, from the history
+ * as it is after the run. */
+static void
+run_metrics_schema(struct run *r, struct prom *p)
+{
+	unsigned long long pending = 0, failed = 0;
+	size_t i;
+
+	if (r->db == NULL || run_flush(r) == -1)
+		return;
+	history_free(&r->h);
+	if (history_load(r->db, &r->h) == -1)
+		return;
+	for (i = 0; i < r->md.n; i++)
+		pending += is_pending(r, &r->md.m[i]);
+	for (i = 0; i < r->h.n; i++)
+		failed += !r->h.rows[i].success;
+	prom_family(p, "foobar_dbmigrate_schema_version", "gauge",
+	    "Newest migration version applied successfully.");
+	prom_sample(p, "foobar_dbmigrate_schema_version",
+	    (unsigned long long)history_max_applied(&r->h), PROM_END);
+	prom_family(p, "foobar_dbmigrate_pending_migrations", "gauge",
+	    "Migrations in the folder not applied yet.");
+	prom_sample(p, "foobar_dbmigrate_pending_migrations", pending, PROM_END);
+	prom_family(p, "foobar_dbmigrate_failed_migrations", "gauge",
+	    "Failed (or interrupted) migrations recorded in the history.");
+	prom_sample(p, "foobar_dbmigrate_failed_migrations", failed, PROM_END);
+}
+
+/* Writes the node-exporter textfile after a run that exits with rc. A
+ * folder that is not there (no node-exporter) is no error. */
+static void
+run_metrics(struct run *r, int rc)
+{
+	const char *path = r->o->metrics_file;
+	struct prom p;
+	char err[512];
+
+	if (path == NULL || strcmp(path, "off") == 0 || r->o->dry_run)
+		return;
+	prom_init(&p);
+	run_metrics_schema(r, &p);
+	prom_family(&p, "foobar_dbmigrate_last_run_timestamp_seconds",
+	    "gauge", "When foobar-dbmigrate last ran a command.");
+	prom_sample(&p, "foobar_dbmigrate_last_run_timestamp_seconds",
+	    (unsigned long long)time(NULL), PROM_END);
+	prom_family(&p, "foobar_dbmigrate_last_run_success", "gauge",
+	    "1 when the last command succeeded (status: also with pending "
+	    "migrations), else 0.");
+	prom_sample(&p, "foobar_dbmigrate_last_run_success",
+	    rc == 0 || rc == DBM_EXIT_PENDING, PROM_END);
+	prom_family(&p, "foobar_dbmigrate_last_run_exit_status", "gauge",
+	    "Exit status of the last command (see foobar-dbmigrate(1)).");
+	prom_sample(&p, "foobar_dbmigrate_last_run_exit_status",
+	    (unsigned long long)rc, PROM_END);
+	if (p.failed)
+		log_err("metrics textfile: out of memory");
+	else if (prom_file_write(path, p.buf, p.len, err, sizeof(err)) == -1)
+		log_info("metrics textfile not written: %s", err);
+	prom_free(&p);
+}
+
 /* Opens a run (locked when asked), runs fn on it and closes it. Returns
  * fn's exit status, or run_open's. */
 static int
@@ -386,6 +449,7 @@ run_cmd(const struct dbm_opts *o, int lock,
 
 	if ((rc = run_open(&r, o, lock)) == 0)
 		rc = fn(&r, t);
+	run_metrics(&r, rc);
 	run_close(&r);
 	return rc;
 }

@@ -145,7 +145,11 @@ struct dbm_opts {
 	int dry_run;
 	long lock_timeout;
 	int allow_out_of_order;
+	const char *metrics_file;	/* node-exporter textfile, "off" */
 };
+
+#define DBM_METRICS_FILE \
+	"/var/lib/prometheus/node-exporter/foobar_dbmigrate.prom"
 
 int cmd_status(const struct dbm_opts *o);
 int cmd_up(const struct dbm_opts *o, int has_to, uint64_t to);

@@ -15,7 +15,8 @@
 
 static const char usage[] =
     "[-c OPTION_FILE] [-g GROUP] [-d DIR] [--dry-run] "
-    "[--lock-timeout SECONDS] [--allow-out-of-order] COMMAND [ARGS]";
+    "[--lock-timeout SECONDS] [--allow-out-of-order] [--metrics-file FILE] "
+    "COMMAND [ARGS]";
 
 static const char help[] =
     "Versioned SQL migrations for MySQL/MariaDB.\n"
@@ -31,6 +32,10 @@ static const char help[] =
     "(default 60)\n"
     "      --allow-out-of-order  apply versions older than the newest "
     "applied\n"
+    "      --metrics-file FILE   node-exporter textfile written after "
+    "each run,\n"
+    "                            off for none (default\n"
+    "                            " DBM_METRICS_FILE ")\n"
     "  -V, --version             print the version\n"
     "  -h, --help                print this help\n"
     "\n"
@@ -173,7 +178,7 @@ run_command(const struct dbm_opts *o, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_DRY = 256, OPT_LOCK, OPT_OOO };
+	enum { OPT_DRY = 256, OPT_LOCK, OPT_OOO, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "group", required_argument, NULL, 'g' },
@@ -181,12 +186,13 @@ main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK },
 		{ "allow-out-of-order", no_argument, NULL, OPT_OOO },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dbm_opts o = { "/etc/foobar/db.cnf", "foobar",
-		"/usr/share/foobar/migrations", 0, 60, 0 };
+		"/usr/share/foobar/migrations", 0, 60, 0, DBM_METRICS_FILE };
 	int ch;
 
 	log_init(PROG);
@@ -213,6 +219,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_OOO:
 			o.allow_out_of_order = 1;
+			break;
+		case OPT_METRICS:
+			o.metrics_file = optarg;
 			break;
 		case 'V':
 			cli_print_version(PROG);

@@ -23,6 +23,12 @@ static const struct conf_key dns_zone_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct conf_key dns_metrics_keys[] = {
+	{ "textfile", CONF_STRING, offsetof(struct dns_config, metrics_file),
+	    0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static void *
 dns_config_open(void *ctx, const char *arg, char *err, size_t errlen)
 {
@@ -31,6 +37,7 @@ dns_config_open(void *ctx, const char *arg, char *err, size_t errlen)
 
 static const struct conf_section dns_sections[] = {
 	{ "zone", 0, dns_zone_keys, dns_config_open },
+	{ "metrics", 0, dns_metrics_keys, dns_config_open },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -53,4 +60,5 @@ void
 dns_config_free(struct dns_config *cfg)
 {
 	conf_free_fields(dns_zone_keys, cfg);
+	conf_free_fields(dns_metrics_keys, cfg);
 }

@@ -20,6 +20,11 @@
 #define DNS_SOA_EXPIRE 1209600
 #define DNS_SOA_MINIMUM 3600
 
+/* The node-exporter textfile written after each run ([metrics] textfile,
+ * --metrics-file). */
+#define DNS_METRICS_FILE \
+	"/var/lib/prometheus/node-exporter/foobar_dns.prom"
+
 /* The [zone] section of dns.conf, with command-line values applied. */
 struct dns_config {
 	char *domain;
@@ -29,6 +34,7 @@ struct dns_config {
 	char *hostmaster;		/* NULL: hostmaster.<domain> */
 	long long ttl;
 	char *output;			/* NULL: stdout */
+	char *metrics_file;		/* [metrics] textfile; NULL: default */
 	struct conf_list record;	/* "NAME [TTL] [IN] TYPE RDATA" */
 };
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
+#include "prom.h"
 
 #ifndef DNS_CONFIG_FILE
 #define DNS_CONFIG_FILE "/etc/foobar/dns.conf"
@@ -33,6 +34,8 @@ static const char help[] =
     "      --domain NAME   the zone's domain, instead of domain =\n"
     "      --address IP    an apex address, instead of address =; repeat\n"
     "      --check         build and check the zone, write nothing\n"
+    "      --metrics-file FILE  node-exporter textfile, off for none\n"
+    "                      (default " DNS_METRICS_FILE ")\n"
     "  -t, --test          check the configuration and exit\n"
     "  -V, --version       print the version and exit\n"
     "  -h, --help          print this help and exit\n"
@@ -46,6 +49,7 @@ struct dns_opts {
 	int config_given;	/* -c: the file must exist */
 	int config_read;	/* the file was there and was read */
 	const char *output;
+	const char *metrics_file;
 	const char *domain;
 	struct conf_list address;
 	int check, test;
@@ -54,13 +58,14 @@ struct dns_opts {
 static void
 dns_parse_args(int argc, char **argv, struct dns_opts *o)
 {
-	enum { OPT_DOMAIN = 256, OPT_ADDRESS, OPT_CHECK };
+	enum { OPT_DOMAIN = 256, OPT_ADDRESS, OPT_CHECK, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "address", required_argument, NULL, OPT_ADDRESS },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "test", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -93,6 +98,9 @@ dns_parse_args(int argc, char **argv, struct dns_opts *o)
 			break;
 		case OPT_CHECK:
 			o->check = 1;
+			break;
+		case OPT_METRICS:
+			o->metrics_file = optarg;
 			break;
 		case 't':
 			o->test = 1;
@@ -338,6 +346,47 @@ out:
 	return rc;
 }
 
+/* The node-exporter textfile after a run that wrote (or kept) the zone
+ * file: its serial and last write time when known, the run's result. A
+ * missing folder (no node-exporter) is no error. */
+static void
+dns_write_metrics(const struct dns_opts *o, const struct dns_config *cfg,
+    int ok, uint32_t serial)
+{
+	const char *path = o->metrics_file ? o->metrics_file :
+	    cfg->metrics_file ? cfg->metrics_file : DNS_METRICS_FILE;
+	struct stat st;
+	struct prom p;
+	char err[512];
+
+	if (strcmp(path, "off") == 0)
+		return;
+	prom_init(&p);
+	if (ok) {
+		prom_family(&p, "foobar_dns_zone_serial", "gauge",
+		    "SOA serial of the zone file.");
+		prom_sample(&p, "foobar_dns_zone_serial", serial, PROM_END);
+	}
+	if (stat(cfg->output, &st) == 0) {
+		prom_family(&p, "foobar_dns_zone_last_write_timestamp_seconds",
+		    "gauge", "When the zone file was last written.");
+		prom_sample(&p, "foobar_dns_zone_last_write_timestamp_seconds",
+		    (unsigned long long)st.st_mtime, PROM_END);
+	}
+	prom_family(&p, "foobar_dns_last_run_timestamp_seconds", "gauge",
+	    "When foobar-dns last ran.");
+	prom_sample(&p, "foobar_dns_last_run_timestamp_seconds",
+	    (unsigned long long)time(NULL), PROM_END);
+	prom_family(&p, "foobar_dns_last_run_success", "gauge",
+	    "1 when the last run wrote or kept a valid zone, else 0.");
+	prom_sample(&p, "foobar_dns_last_run_success", ok ? 1 : 0, PROM_END);
+	if (p.failed)
+		log_err("metrics textfile: out of memory");
+	else if (prom_file_write(path, p.buf, p.len, err, sizeof(err)) == -1)
+		log_info("metrics textfile not written: %s", err);
+	prom_free(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -346,7 +395,7 @@ main(int argc, char **argv)
 	struct dns_error e;
 	char *old = NULL, *text = NULL;
 	size_t oldlen = 0;
-	uint32_t serial;
+	uint32_t serial = 0;
 	int changed, rc = EXIT_RUNTIME;
 
 	o.prog = cli_basename(argc > 0 ? argv[0] : NULL);
@@ -392,6 +441,8 @@ main(int argc, char **argv)
 		log_info("wrote %s (serial %u)", cfg.output, serial);
 		rc = EXIT_OK;
 	}
+	if (!o.check && cfg.output != NULL)
+		dns_write_metrics(&o, &cfg, rc == EXIT_OK, serial);
 out:
 	free(old);
 	free(text);

@@ -66,7 +66,8 @@ database = foobar
 user = $(id -un)
 CNF
 
-"$bin/foobar-dbmigrate" -c "$state/db.cnf" -g foobar -d "$top/appd/migrations" up
+"$bin/foobar-dbmigrate" -c "$state/db.cnf" -g foobar -d "$top/appd/migrations" \
+    --metrics-file "$state/foobar_dbmigrate.prom" up
 
 cat >"$state/appd.conf" <<CONF
 [server]
@@ -112,7 +113,7 @@ wait_for curl -fsS -o /dev/null "http://127.0.0.1:$port/" ||
 
 sed "s|^output *=.*|output = $state/dns/foobar.com.zone|" \
     "$top/etc/dns.conf" >"$state/dns.conf"
-"$bin/foobar-dns" -c "$state/dns.conf"
+"$bin/foobar-dns" -c "$state/dns.conf" --metrics-file "$state/foobar_dns.prom"
 
 cat <<MSG
 

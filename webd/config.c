@@ -74,6 +74,12 @@ static const struct conf_key config_location_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const struct conf_key config_metrics_keys[] = {
+	{ "listen", CONF_STRING, offsetof(struct webd_config, metrics_listen),
+	    0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static void *
 config_open_server(void *ctx, const char *arg, char *err, size_t errlen)
 {
@@ -121,6 +127,7 @@ oom:
 static const struct conf_section config_sections[] = {
 	{ "server", 0, config_server_keys, config_open_server },
 	{ "location", 1, config_location_keys, config_open_location },
+	{ "metrics", 0, config_metrics_keys, config_open_server },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -138,6 +145,7 @@ config_free(struct webd_config *cf)
 	}
 	free(cf->locations);
 	conf_free_fields(config_server_keys, cf);
+	conf_free_fields(config_metrics_keys, cf);
 	free(cf->path);
 	free(cf);
 }
@@ -165,6 +173,12 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: listen: %s", cf->path, msg);
 			return -1;
 		}
+	}
+	if (strcmp(cf->metrics_listen, "off") != 0 &&
+	    sdsock_parse(cf->metrics_listen, &ss, &len, msg, sizeof(msg)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: [metrics] listen: %s", cf->path, msg);
+		return -1;
 	}
 	if (cf->root[0] != '/') {
 		snprintf(err, errlen, "%s: root: \"%s\" is not an absolute path",
@@ -253,6 +267,7 @@ config_load(const char *path, char *err, size_t errlen)
 	    config_default(&cf->index, "index.html") == -1 ||
 	    config_default(&cf->access_log, "stderr") == -1 ||
 	    config_default(&cf->body_temp_path, "/var/tmp") == -1 ||
+	    config_default(&cf->metrics_listen, "off") == -1 ||
 	    (cf->listen.n == 0 &&
 	    conf_list_add(&cf->listen, "127.0.0.1:8080") == -1)) {
 		snprintf(err, errlen, "out of memory");

@@ -84,6 +84,7 @@ struct fwd_req {
 	const struct webd_location *loc;	/* backends, timeouts, pool */
 	size_t next_backend;
 	size_t tries;
+	const char *backend;	/* the last one tried (loc's string) */
 	int retried;		/* no pooled connection any more */
 	unsigned char *params;
 	size_t plen, pcap;
@@ -233,6 +234,12 @@ int
 fwd_started(struct fwd_req *fr)
 {
 	return fr->state != FR_NEW;
+}
+
+const char *
+fwd_last_backend(struct fwd_req *fr)
+{
+	return fr->backend;
 }
 
 int
@@ -641,6 +648,7 @@ fwd_connect(struct fwd_req *fr)
 		int fd;
 
 		fr->tries++;
+		fr->backend = addr;
 		if (be == NULL)
 			break;
 		cn = fr->retried ? NULL : fwd_pool_take(be);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "prom.h"
 
 /* After an answer sent in the middle of a request body (408, or 413
  * past the body deadline), the connection is kept half-open this long for
@@ -44,6 +45,7 @@ struct conn {
 	long long deadline;	/* monotonic ms; 0: none (atomic) */
 	int idle;		/* between two requests (atomic) */
 	int lingering;		/* answered mid-body; closing (atomic) */
+	int mstate;		/* WM_* for metrics */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
@@ -75,6 +77,8 @@ struct req {
 	struct MHD_Connection *mc;
 	struct loop *loop;	/* the thread that forwards it */
 	struct req *fprev, *fnext;	/* the loop's forwarded requests */
+	uint64_t t0;		/* the request line came (metrics_now_us) */
+	unsigned mloc;		/* metrics_location() */
 };
 
 /* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set. */
@@ -98,6 +102,7 @@ struct loop {
 	struct req *fwds;	/* forwarded requests in flight */
 	struct req *bodies;	/* requests whose body is coming */
 	long long body_tick;	/* next look at their deadlines */
+	struct wmetrics *metrics;	/* this thread's counters */
 	int run_mhd;		/* a daemon has work: MHD_run() it */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
@@ -130,6 +135,7 @@ struct server {
 	/* requests refused as ambiguous or malformed, by http_strict() or
 	 * libmicrohttpd itself (atomic) */
 	unsigned long long requests_refused;
+	unsigned *mloc;		/* metrics_location() of each location */
 };
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
@@ -146,6 +152,21 @@ struct http_file {
 };
 
 static unsigned long long http_requests;
+
+static struct wmetrics *
+http_metrics(void)
+{
+	return http_loop != NULL ? http_loop->metrics : NULL;
+}
+
+/* Moves cn to metrics state to (-1: closed). */
+static void
+http_mstate(struct conn *cn, int to)
+{
+	if (cn->mstate != to)
+		metrics_conn(http_metrics(), cn->mstate, to, 1);
+	cn->mstate = to;
+}
 
 static long long
 http_now_ms(void)
@@ -270,6 +291,8 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			over = http_ip_add(s, cn);
 		pthread_mutex_unlock(&s->lock);
 		*socket_context = cn;
+		cn->mstate = WM_IDLE;
+		metrics_conn(http_metrics(), -1, WM_IDLE, !over);
 		if (over && cn->fd >= 0) {
 			/* closed unanswered, as libmicrohttpd's own cap */
 			log_debug("%s: max_connections_per_ip reached",
@@ -291,6 +314,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	s->nconns--;
 	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
+	http_mstate(cn, -1);
 	free(cn);
 	*socket_context = NULL;
 }
@@ -309,6 +333,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		free(r);
 		return NULL;
 	}
+	r->t0 = metrics_now_us();
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->conn = ci != NULL ? ci->socket_context : NULL;
 	if (r->conn != NULL) {
@@ -316,6 +341,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		long long cur = __atomic_load_n(&r->conn->deadline,
 		    __ATOMIC_RELAXED);
 
+		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
 			http_set_deadline(r->conn, dl);
@@ -336,6 +362,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		return;
 	if (r->status != 0) {
 		__atomic_add_fetch(&http_requests, 1, __ATOMIC_RELAXED);
+		metrics_request(http_metrics(), r->mloc, r->status, r->bytes,
+		    metrics_now_us() - r->t0);
 		if (accesslog_enabled(s->al)) {
 			struct accesslog_entry e = {
 				.addr = r->addr[0] ? r->addr :
@@ -359,6 +387,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		http_set_deadline(r->conn,
 		    http_now_ms() + s->cf->keepalive_timeout);
 		__atomic_store_n(&r->conn->idle, 1, __ATOMIC_RELAXED);
+		http_mstate(r->conn, WM_IDLE);
 	}
 	http_body_unwatch(r);
 	if (r->fr != NULL) {
@@ -1197,6 +1226,8 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 	if (v == 0)
 		return MHD_YES;		/* suspended */
 	if (v == -1) {
+		metrics_fcgi_error(http_metrics(), fwd_last_backend(r->fr),
+		    status);
 		if (status == 503) {
 			struct MHD_Response *resp;
 			static const char body[] = "<html><body><h1>503 "
@@ -1411,6 +1442,20 @@ http_client_addr(struct server *s, struct MHD_Connection *c, struct req *r)
 		(void)realip_last(xff, r->addr, sizeof(r->addr));
 }
 
+/* The metrics label of loc (NULL: static files). */
+static unsigned
+http_metrics_loc(const struct server *s, const struct webd_location *loc)
+{
+	size_t i;
+
+	if (s->mloc == NULL)
+		return 0;
+	for (i = 0; loc != NULL && i < s->cf->nlocations; i++)
+		if (s->cf->locations[i] == loc)
+			return s->mloc[i + 1];
+	return s->mloc[0];
+}
+
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
@@ -1426,8 +1471,11 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	unsigned refuse;
 
 	r->started = 1;
-	if (r->conn != NULL)
+	r->mloc = s->mloc != NULL ? s->mloc[0] : 0;
+	if (r->conn != NULL) {
 		http_set_deadline(r->conn, 0);
+		http_mstate(r->conn, WM_WRITING);
+	}
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->version, sizeof(r->version), "%s", version);
 	if ((refuse = http_strict(s, c, r, url, method, version)) != 0)
@@ -1471,6 +1519,7 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	}
 	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
 	loc = config_route(s->cf, abs);
+	r->mloc = http_metrics_loc(s, loc);
 	if (loc != NULL && loc->fastcgi_pass.n > 0)
 		return http_fwd_begin(s, c, r, loc, abs, clen);
 	return MHD_YES;
@@ -1789,7 +1838,8 @@ loop_init(struct loop *l, struct server *s, const int *fds, size_t nfds,
 	}
 	l->fwd = fwd_loop_new(l->epfd, nloops);
 	l->mhd = calloc(nfds ? nfds : 1, sizeof(*l->mhd));
-	if (l->fwd == NULL || l->mhd == NULL) {
+	l->metrics = metrics_slot_new();
+	if (l->fwd == NULL || l->mhd == NULL || l->metrics == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1837,6 +1887,7 @@ loop_free(struct loop *l)
 	for (i = 0; i < l->nmhd; i++)
 		MHD_stop_daemon(l->mhd[i].d);
 	http_loop = NULL;
+	metrics_slot_retire(l->metrics);
 	fwd_loop_free(l->fwd);
 	free(l->mhd);
 	if (l->evfd >= 0)
@@ -1874,6 +1925,20 @@ server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
 	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	if ((s->mloc = calloc(cf->nlocations + 1, sizeof(*s->mloc))) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	s->mloc[0] = metrics_location(NULL);
+	for (i = 0; i < cf->nlocations; i++) {
+		const struct conf_list *pass = &cf->locations[i]->fastcgi_pass;
+		size_t j;
+
+		s->mloc[i + 1] = metrics_location(cf->locations[i]->prefix);
+		for (j = 0; j < pass->n; j++)
+			metrics_backend(pass->v[j]);
 	}
 	threads = cf->threads > 0 ? (unsigned)cf->threads :
 	    (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
@@ -1945,10 +2010,108 @@ server_stop(struct server *s)
 			free(e);
 		}
 	cache_free(s->cache);
+	free(s->mloc);
 	if (s->rootfd >= 0)
 		close(s->rootfd);
 	config_free(s->cf);
 	accesslog_close(s->al);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+/* --- the /metrics listener: its own daemon and thread, so that a scrape
+ * never waits behind the loops --- */
+
+struct metrics_server {
+	struct MHD_Daemon *d;
+};
+
+static enum MHD_Result
+http_metrics_answer(struct MHD_Connection *c, unsigned status,
+    const char *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	resp = MHD_create_response_from_buffer(strlen(body),
+	    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	if (status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+http_metrics_handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	size_t len;
+	char *text;
+
+	if (*upload_data_size > 0) {
+		*upload_data_size = 0;	/* a body: dropped */
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return http_metrics_answer(c, 404, "not found\n");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return http_metrics_answer(c, 405, "method not allowed\n");
+	if ((text = metrics_render(&len)) == NULL)
+		return http_metrics_answer(c, 500, "out of memory\n");
+	resp = MHD_create_response_from_buffer_with_free_callback(len, text,
+	    free);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    PROM_CONTENT_TYPE);
+	rc = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+struct metrics_server *
+server_metrics_start(int fd, char *err, size_t errlen)
+{
+	struct metrics_server *ms = calloc(1, sizeof(*ms));
+
+	if (ms == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	ms->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    http_metrics_handler, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, 64U,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (ms->d == NULL) {
+		snprintf(err, errlen, "metrics: libmicrohttpd did not start");
+		close(fd);
+		free(ms);
+		return NULL;
+	}
+	return ms;
+}
+
+void
+server_metrics_stop(struct metrics_server *ms)
+{
+	if (ms == NULL)
+		return;
+	MHD_stop_daemon(ms->d);	/* closes the listening socket */
+	free(ms);
 }

@@ -47,6 +47,8 @@ struct webd {
 		long long deadline;
 	} old[WEBD_MAX_DRAINING];
 	size_t nold;
+	char metrics_addr[256];		/* "off", or what ms listens on */
+	struct metrics_server *ms;
 };
 
 static long long
@@ -152,6 +154,35 @@ webd_set_listeners(struct webd *w, struct listener *ls, size_t n)
 	w->nls = n;
 }
 
+/* Starts, moves or stops the /metrics listener for addr ("off": none).
+ * On failure the old one is kept. */
+static void
+webd_metrics(struct webd *w, const char *addr)
+{
+	struct metrics_server *ms = NULL;
+	char err[512];
+	int fd;
+
+	if (strcmp(addr, w->metrics_addr) == 0)
+		return;
+	if (strcmp(addr, "off") != 0) {
+		server_metrics_stop(w->ms);	/* the address may be the same */
+		w->ms = NULL;
+		fd = sdsock_bind(addr, 64, 0, err, sizeof(err));
+		if (fd == -1 || (ms = server_metrics_start(fd, err,
+		    sizeof(err))) == NULL) {
+			log_err("metrics: %s", err);
+			snprintf(w->metrics_addr, sizeof(w->metrics_addr), "off");
+			return;
+		}
+		log_info("metrics on %s", addr);
+	} else {
+		server_metrics_stop(w->ms);
+	}
+	w->ms = ms;
+	snprintf(w->metrics_addr, sizeof(w->metrics_addr), "%s", addr);
+}
+
 static struct server *
 webd_start(const struct listener *ls, size_t nls, struct webd_config *cf,
     struct accesslog *al, char *err, size_t errlen)
@@ -191,7 +222,7 @@ webd_reload(struct webd *w)
 	struct server *srv;
 	long long drain;
 	size_t nls;
-	char err[1024];
+	char err[1024], maddr[256];
 
 	sdnotify_reloading();
 	log_notice("reloading %s", w->config_path);
@@ -210,6 +241,7 @@ webd_reload(struct webd *w)
 		goto out;
 	}
 	drain = cf->drain_timeout;
+	snprintf(maddr, sizeof(maddr), "%s", cf->metrics_listen);
 	srv = webd_start(ls, nls, cf, al, err, sizeof(err));
 	if (srv == NULL) {
 		log_err("reload refused, old configuration kept: %s", err);
@@ -225,6 +257,7 @@ webd_reload(struct webd *w)
 	w->cur = srv;
 	w->drain_ms = drain;
 	webd_set_listeners(w, ls, nls);
+	webd_metrics(w, maddr);
 	log_notice("configuration reloaded");
 out:
 	sdnotify_ready();
@@ -396,6 +429,8 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	w.drain_ms = cf->drain_timeout;
+	snprintf(w.metrics_addr, sizeof(w.metrics_addr), "off");
+	webd_metrics(&w, cf->metrics_listen);
 	w.cur = webd_start(w.ls, w.nls, cf, al, err, sizeof(err));
 	if (w.cur == NULL) {
 		log_err("%s", err);
@@ -426,6 +461,7 @@ main(int argc, char **argv)
 	}
 	webd_shutdown(&w, w.drain_ms);
 	webd_set_listeners(&w, NULL, 0);
+	server_metrics_stop(w.ms);
 	log_notice("stopped");
 	return EXIT_OK;
 }

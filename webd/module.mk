@@ -6,13 +6,14 @@ SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
 	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c \
-	webd/realip.c
+	webd/realip.c webd/metrics.c
 foobar-webd_PKGS = libmicrohttpd libsystemd
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
-	webd/cgi.c webd/body.c webd/strict.c webd/realip.c
+	webd/cgi.c webd/body.c webd/strict.c webd/realip.c \
+	webd/metrics.c
 test-webd_PKGS = libsystemd
 
 FUZZERS += fuzz-path fuzz-range fuzz-strict

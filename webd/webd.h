@@ -126,6 +126,7 @@ struct webd_config {
 	char *body_temp_path;		/* where larger bodies go */
 	int gzip_static;
 	struct conf_list trusted_proxy;	/* normalized addresses */
+	char *metrics_listen;		/* [metrics] listen, or "off" */
 	struct webd_location **locations;
 	size_t nlocations;
 };
@@ -330,6 +331,9 @@ void fwd_start(struct fwd_req *fr, unsigned rr);
 /* 1 once fwd_start() was called. */
 int fwd_started(struct fwd_req *fr);
 
+/* The fastcgi_pass address last tried, or NULL before any. */
+const char *fwd_last_backend(struct fwd_req *fr);
+
 /* Keeps request body bytes, before fwd_start(). 0, or -1 with errno (out
  * of memory, the temporary file). */
 int fwd_body(struct fwd_req *fr, const char *data, size_t len);
@@ -357,9 +361,55 @@ void fwd_release(struct fwd_req *fr);
 /* Ends the request with an error and wakes the HTTP side (at stop). */
 void fwd_cancel(struct fwd_req *fr);
 
+/* metrics.c - counters for /metrics: one struct wmetrics per loop thread,
+ * written only by that thread, summed by the scrape. */
+
+struct wmetrics;
+
+/* A connection's state for the connections gauge. */
+enum { WM_READING, WM_WRITING, WM_IDLE, WM_NSTATES };
+
+/* A new thread's counters, registered for the scrape; NULL when out of
+ * memory (then nothing is counted for that thread). */
+struct wmetrics *metrics_slot_new(void);
+
+/* Folds a finished thread's counters into the retired totals and frees
+ * them; NULL is fine. */
+void metrics_slot_retire(struct wmetrics *m);
+
+/* The label index of a location block (NULL: no block, "static"). */
+unsigned metrics_location(const char *prefix);
+
+/* Makes the error counters of a backend (a fastcgi_pass address) show
+ * before its first error. */
+void metrics_backend(const char *addr);
+
+/* A request answered with status after usec microseconds, bytes of body
+ * sent; loc from metrics_location(). m may be NULL. */
+void metrics_request(struct wmetrics *m, unsigned loc, int status,
+    unsigned long long bytes, uint64_t usec);
+
+/* A connection moves from state from to state to (WM_*; -1: not open).
+ * From -1 it was accepted; handled is 0 when it is closed at once for a
+ * limit. */
+void metrics_conn(struct wmetrics *m, int from, int to, int handled);
+
+/* A forwarded request answered 502, 503 or 504 because of backend (its
+ * fastcgi_pass address). */
+void metrics_fcgi_error(struct wmetrics *m, const char *backend,
+    unsigned status);
+
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t metrics_now_us(void);
+
+/* The whole scrape in Prometheus text format 0.0.4 (malloc'd, *len
+ * bytes), or NULL when out of memory. */
+char *metrics_render(size_t *len);
+
 /* http.c - the only file that speaks libmicrohttpd */
 
 struct server;
+struct metrics_server;
 
 /* Starts serving cf on the listening sockets fds[0..nfds-1] (the caller
  * keeps them; the server uses duplicates). Takes ownership of cf and al.
@@ -384,6 +434,14 @@ void server_stop(struct server *s);
 
 /* Requests answered since start by all servers. */
 unsigned long long server_requests_total(void);
+
+/* The /metrics listener on its own daemon and thread, on fd (taken over,
+ * also on failure). NULL with a message in err. */
+struct metrics_server *server_metrics_start(int fd, char *err,
+    size_t errlen);
+
+/* Stops it and closes its socket; NULL is fine. */
+void server_metrics_stop(struct metrics_server *ms);
 
 /* 1 when the config's root and body_temp_path are directories; else 0
  * with a message. */

@@ -68,7 +68,8 @@ db_setup() {
 	mariadb_sql 'CREATE DATABASE gb CHARACTER SET utf8mb4' || exit 1
 	CNF=$T/db.cnf
 	mariadb_write_cnf "$CNF" gb
-	"$BIN/foobar-dbmigrate" -c "$CNF" -d "$SRCDIR/appd/migrations" up \
+	"$BIN/foobar-dbmigrate" -c "$CNF" -d "$SRCDIR/appd/migrations" \
+	    --metrics-file off up \
 	    >"$T/migrate.log" 2>&1 || {
 		cat "$T/migrate.log"
 		exit 1

@@ -46,7 +46,7 @@ newdb() {
 }
 
 dbm() {
-	timeout 60 "$DBM" -c "$CNF" -d "$MIG" "$@"
+	timeout 60 "$DBM" -c "$CNF" -d "$MIG" --metrics-file off "$@"
 }
 
 # expect RC CMD...: runs a dbm command, output in $OUT.
@@ -334,7 +334,7 @@ eq "$(sql 'SELECT COUNT(*) FROM dbmigrate_history WHERE success = 1')" 2 \
 newdb killed
 printf 'CREATE TABLE k1 (id INT);\nSELECT SLEEP(3);\nCREATE TABLE k2 (id INT);\n' \
     >"$MIG/1_k.up.sql"
-"$DBM" -c "$CNF" -d "$MIG" up >"$T/killed" 2>&1 &
+"$DBM" -c "$CNF" -d "$MIG" --metrics-file off up >"$T/killed" 2>&1 &
 p1=$!
 BGPIDS=$p1
 n=0
@@ -460,7 +460,7 @@ eq "$(sql 'SHOW TABLES')" "" "nothing ran with bad files"
 expect 0 up
 DBM_MIG=$MIG
 dbm_raw() {
-	timeout 60 "$DBM" "$@" >"$OUT" 2>&1
+	timeout 60 "$DBM" --metrics-file off "$@" >"$OUT" 2>&1
 	rc=$?
 }
 dbm_raw -c "$T/nonexistent.cnf" -d "$DBM_MIG" status
@@ -536,7 +536,8 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	chmod 755 "$T" "$T/prov.mig"
 	chmod 644 "$T/prov.cnf" "$T/prov.mig/1_p.up.sql"
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	    "$DBM" -c "$T/prov.cnf" -d "$T/prov.mig" up >"$OUT" 2>&1 ||
+	    "$DBM" -c "$T/prov.cnf" -d "$T/prov.mig" --metrics-file off up \
+	    >"$OUT" 2>&1 ||
 	    fail "up as nobody over unix_socket"
 	has "applied 1_p"
 	chmod 700 "$T"

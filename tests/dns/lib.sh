@@ -2,9 +2,13 @@
 set -u
 : "${BIN:?BIN must name the built programs}"
 SRCDIR=${SRCDIR:-$(pwd)}
-DNS=$BIN/foobar-dns
 export FOOBAR_DNS_TODAY=20260101
 T=$(mktemp -d /tmp/foobar-dns-test.XXXXXX)
+# foobar-dns, its metrics textfile kept in $T (never the system's)
+DNS=$T/foobar-dns
+printf '#!/bin/sh\nexec "%s" --metrics-file "%s/foobar_dns.prom" "$@"\n' \
+    "$BIN/foobar-dns" "$T" >"$DNS"
+chmod 755 "$DNS"
 fails=0
 cleanup() {
 	rm -rf "$T"

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
+#include "prom.h"
 #include "unit.h"
 
 struct t_server {
@@ -607,6 +608,142 @@ START_TEST(cgihead_fields)
 }
 END_TEST
 
+START_TEST(prom_text)
+{
+	struct prom p;
+
+	prom_init(&p);
+	prom_family(&p, "foobar_x_total", "counter", "Back\\slash and\nnewline.");
+	prom_sample(&p, "foobar_x_total", 18446744073709551615ULL,
+	    "code_class", "2xx", "location", "a\"b\\c\nd", PROM_END);
+	prom_sample(&p, "foobar_x_total", 0, PROM_END);
+	prom_family(&p, "foobar_g", "gauge", "A gauge.");
+	prom_sample_double(&p, "foobar_g", 0.1, NULL, NULL);
+	prom_sample_double(&p, "foobar_g", 1.0 / 0.0, "k", "inf");
+	prom_sample_double(&p, "foobar_g", -1.0 / 0.0, "k", "-inf");
+	prom_sample_double(&p, "foobar_g", 0.0 / 0.0, "k", "nan");
+	ck_assert(!p.failed);
+	ck_assert_str_eq(p.buf,
+	    "# HELP foobar_x_total Back\\\\slash and\\nnewline.\n"
+	    "# TYPE foobar_x_total counter\n"
+	    "foobar_x_total{code_class=\"2xx\",location=\"a\\\"b\\\\c\\nd\"} "
+	    "18446744073709551615\n"
+	    "foobar_x_total 0\n"
+	    "# HELP foobar_g A gauge.\n# TYPE foobar_g gauge\n"
+	    "foobar_g 0.1\nfoobar_g{k=\"inf\"} +Inf\n"
+	    "foobar_g{k=\"-inf\"} -Inf\nfoobar_g{k=\"nan\"} NaN\n");
+	ck_assert_uint_eq(p.len, strlen(p.buf));
+	prom_free(&p);
+}
+END_TEST
+
+START_TEST(prom_hist)
+{
+	struct prom_hist h, h2;
+	struct prom p;
+	char *line;
+
+	ck_assert_uint_eq(prom_bucket(0), 0);
+	ck_assert_uint_eq(prom_bucket(500), 0);
+	ck_assert_uint_eq(prom_bucket(501), 1);
+	ck_assert_uint_eq(prom_bucket(10000000), PROM_NBUCKETS - 1);
+	ck_assert_uint_eq(prom_bucket(10000001), PROM_NBUCKETS);
+	memset(&h, 0, sizeof(h));
+	h.bucket[prom_bucket(400)]++;
+	h.bucket[prom_bucket(3000)] += 2;
+	h.bucket[prom_bucket(20000000)]++;
+	h.sum_us = 400 + 6000 + 20000000;
+	h2 = h;
+	prom_hist_add(&h2, &h);
+	prom_init(&p);
+	prom_histogram(&p, "foobar_d_seconds", &h2, NULL, NULL);
+	ck_assert(!p.failed);
+	ck_assert_ptr_nonnull(strstr(p.buf,
+	    "foobar_d_seconds_bucket{le=\"0.0005\"} 2\n"
+	    "foobar_d_seconds_bucket{le=\"0.001\"} 2\n"
+	    "foobar_d_seconds_bucket{le=\"0.0025\"} 2\n"
+	    "foobar_d_seconds_bucket{le=\"0.005\"} 6\n"));
+	ck_assert_ptr_nonnull(strstr(p.buf,
+	    "foobar_d_seconds_bucket{le=\"10\"} 6\n"
+	    "foobar_d_seconds_bucket{le=\"+Inf\"} 8\n"
+	    "foobar_d_seconds_sum 40.0128\n"
+	    "foobar_d_seconds_count 8\n"));
+	prom_free(&p);
+	prom_init(&p);
+	prom_histogram(&p, "foobar_d_seconds", &h, "pool", "www");
+	line = strstr(p.buf, "foobar_d_seconds_bucket{pool=\"www\",le=\"+Inf\"} 4\n");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(strstr(p.buf,
+	    "foobar_d_seconds_count{pool=\"www\"} 4\n"));
+	prom_free(&p);
+}
+END_TEST
+
+static int
+t_req(const char *s, char *path, int *head)
+{
+	return prom_http_request(s, strlen(s), path, 16, head);
+}
+
+START_TEST(prom_request)
+{
+	char path[16];
+	int head = -1;
+
+	ck_assert_int_eq(t_req("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+	    path, &head), 1);
+	ck_assert_str_eq(path, "/metrics");
+	ck_assert_int_eq(head, 0);
+	ck_assert_int_eq(t_req("HEAD /m?x=1 HTTP/1.0\n\n", path, &head), 1);
+	ck_assert_str_eq(path, "/m");
+	ck_assert_int_eq(head, 1);
+	ck_assert_int_eq(t_req("GET /metrics HTTP/1.1\r\nHost: x\r\n", path,
+	    &head), 0);
+	ck_assert_int_eq(t_req("", path, &head), 0);
+	ck_assert_int_eq(t_req("POST /metrics HTTP/1.1\r\n\r\n", path, &head),
+	    -1);
+	ck_assert_int_eq(t_req("GET metrics HTTP/1.1\r\n\r\n", path, &head),
+	    -1);
+	ck_assert_int_eq(t_req("GET /metrics HTTP/2.0\r\n\r\n", path, &head),
+	    -1);
+	ck_assert_int_eq(t_req("GET /metrics\r\n\r\n", path, &head), -1);
+	ck_assert_int_eq(t_req("GET /0123456789abcdef HTTP/1.1\r\n\r\n", path,
+	    &head), -1);
+	ck_assert_int_eq(prom_http_request("GET /\0 HTTP/1.1\r\n\r\n", 19,
+	    path, 16, &head), -1);
+}
+END_TEST
+
+START_TEST(prom_textfile)
+{
+	char dir[] = "/tmp/test-prom-XXXXXX", path[128], err[256], buf[64];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.prom", dir);
+	ck_assert_int_eq(prom_file_write(path, "a 1\n", 4, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(prom_file_write(path, "b 2\n", 4, err, sizeof(err)),
+	    0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	ck_assert_int_eq(n, 4);
+	ck_assert(memcmp(buf, "b 2\n", 4) == 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0644);
+	unlink(path);
+	rmdir(dir);
+	/* a missing folder: an error, no file left behind */
+	ck_assert_int_eq(prom_file_write(path, "c 3\n", 4, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -625,6 +762,10 @@ main(void)
 	tcase_add_test(tc, log_lines);
 	tcase_add_test(tc, cgihead_ends);
 	tcase_add_test(tc, cgihead_fields);
+	tcase_add_test(tc, prom_text);
+	tcase_add_test(tc, prom_hist);
+	tcase_add_test(tc, prom_request);
+	tcase_add_test(tc, prom_textfile);
 	suite_add_tcase(s, tc);
 	/* one child process per case: slow under ASan, whose leak check
 	 * runs at each child's exit */

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,7 @@ START_TEST(test_config)
 	ck_assert_int_eq(cf->body_min_rate, 1024);
 	ck_assert_int_eq(cf->body_rate_grace, 10000);
 	ck_assert_str_eq(cf->body_temp_path, "/var/tmp");
+	ck_assert_str_eq(cf->metrics_listen, "off");
 	config_free(cf);
 
 	p = write_conf("[server]\nbody_buffer_size = 16k\nbody_timeout = 5s\n"
@@ -425,6 +427,18 @@ START_TEST(test_config)
 	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
 	unlink(p);
 	ck_assert_msg(strstr(err, "body_temp_path") != NULL, "%s", err);
+
+	p = write_conf("[server]\nroot = /tmp\n[metrics]\n"
+	    "listen = 127.0.0.1:9101\n");
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_str_eq(cf->metrics_listen, "127.0.0.1:9101");
+	config_free(cf);
+	p = write_conf("[server]\nroot = /tmp\n[metrics]\nlisten = :x\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, "[metrics] listen") != NULL, "%s", err);
 
 	p = write_conf("[server]\nroot = /tmp\nlistne = 1\n");
 	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
@@ -695,6 +709,106 @@ START_TEST(test_strict_trailer)
 }
 END_TEST
 
+/* --- metrics.c: per-thread counters, summed exactly, folded on retire */
+
+#define T_THREADS 4
+#define T_PER_THREAD 50000
+
+static void *
+t_metrics_thread(void *arg)
+{
+	struct wmetrics *m = metrics_slot_new();
+	unsigned loc = *(unsigned *)arg;
+	int i;
+
+	for (i = 0; i < T_PER_THREAD; i++) {
+		metrics_conn(m, -1, WM_IDLE, 1);
+		metrics_conn(m, WM_IDLE, WM_WRITING, 1);
+		metrics_request(m, loc, i % 10 == 0 ? 404 : 200, 3, 700);
+		metrics_conn(m, WM_WRITING, -1, 1);
+	}
+	metrics_slot_retire(m);	/* every thread ends: all in the retired */
+	return NULL;
+}
+
+/* The value of series name (with its labels) in text. */
+static unsigned long long
+t_series(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return ~0ULL;
+}
+
+START_TEST(test_metrics_exact)
+{
+	pthread_t th[T_THREADS];
+	unsigned loc = metrics_location("/api/");
+	struct wmetrics *live = metrics_slot_new();
+	size_t len;
+	char *text;
+	int i;
+
+	metrics_backend("unix:/run/x.sock");
+	metrics_fcgi_error(live, "unix:/run/x.sock", 502);
+	metrics_conn(live, -1, WM_IDLE, 0);	/* open, refused */
+	for (i = 0; i < T_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, t_metrics_thread,
+		    &loc), 0);
+	for (i = 0; i < T_THREADS; i++) {
+		text = metrics_render(&len);	/* scrapes while counting */
+		ck_assert_ptr_nonnull(text);
+		free(text);
+	}
+	for (i = 0; i < T_THREADS; i++)
+		pthread_join(th[i], NULL);
+	text = metrics_render(&len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(len, strlen(text));
+	ck_assert_uint_eq(t_series(text, "foobar_webd_http_requests_total"
+	    "{location=\"/api/\",code_class=\"2xx\"}"),
+	    T_THREADS * T_PER_THREAD / 10 * 9);
+	ck_assert_uint_eq(t_series(text, "foobar_webd_http_requests_total"
+	    "{location=\"/api/\",code_class=\"4xx\"}"),
+	    T_THREADS * T_PER_THREAD / 10);
+	ck_assert_uint_eq(t_series(text, "foobar_webd_http_requests_total"
+	    "{location=\"static\",code_class=\"2xx\"}"), 0);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_http_response_bytes_total"), T_THREADS * T_PER_THREAD
+	    * 3);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_http_request_duration_seconds_bucket{le=\"0.0005\"}"),
+	    0);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_http_request_duration_seconds_bucket{le=\"0.001\"}"),
+	    T_THREADS * T_PER_THREAD);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_connections_accepted_total"),
+	    T_THREADS * T_PER_THREAD + 1);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_connections_handled_total"), T_THREADS * T_PER_THREAD);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_connections{state=\"idle\"}"), 1);
+	ck_assert_uint_eq(t_series(text,
+	    "foobar_webd_connections{state=\"writing\"}"), 0);
+	ck_assert_uint_eq(t_series(text, "foobar_webd_connections_active"), 1);
+	ck_assert_uint_eq(t_series(text, "foobar_webd_fastcgi_errors_total"
+	    "{backend=\"unix:/run/x.sock\",code=\"502\"}"), 1);
+	free(text);
+	metrics_slot_retire(live);
+	text = metrics_render(&len);
+	ck_assert_uint_eq(t_series(text, "foobar_webd_fastcgi_errors_total"
+	    "{backend=\"unix:/run/x.sock\",code=\"502\"}"), 1);
+	free(text);
+}
+END_TEST
+
 static Suite *
 webd_suite(void)
 {
@@ -722,6 +836,7 @@ webd_suite(void)
 	tcase_add_test(tc, test_strict_framing);
 	tcase_add_test(tc, test_strict_syntax);
 	tcase_add_test(tc, test_strict_trailer);
+	tcase_add_test(tc, test_metrics_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }

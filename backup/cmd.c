@@ -215,7 +215,9 @@ write_textfile(const struct bk_conf *c, const struct bk_file *f,
 	if (asprintf(&tmp, "%s.tmp", c->textfile) == -1)
 		return;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+	/* Readable by node-exporter, whatever our umask. */
+	if (fd == -1 || fchmod(fd, 0644) == -1 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
 		if (errno != ENOENT)
 			log_warn("textfile %s: %s", tmp, strerror(errno));
 		if (fd != -1)

@@ -134,6 +134,8 @@ check "the folder is 0700" test "$(stat -c %a "$T/bk")" = 700
 check "textfile written" grep -q \
     '^foobar_backup_last_success_timestamp_seconds [0-9]' \
     "$T/prom/foobar_backup.prom"
+check "textfile readable by node-exporter (0644)" test \
+    "$(stat -c %a "$T/prom/foobar_backup.prom")" = 644
 check "zstd reads it as plain zstd" eval \
     'zstd -dc "$T/bk/$NAME" | grep -q "INSERT INTO \`messages\`"'
 check "list shows it ok" eval 'bk list && has "$NAME .* 1  ok"'

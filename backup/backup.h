@@ -61,6 +61,7 @@ struct scan {
 	size_t nname;
 	size_t kw;		/* bytes of " VALUES" matched */
 	unsigned depth;		/* parentheses in the current row */
+	int row_done;		/* the byte just scanned ended a row */
 	struct scan_table *cur;
 	struct scan_table *t;	/* in order of appearance */
 	size_t n;

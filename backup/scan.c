@@ -154,26 +154,26 @@ scan_between(struct scan *s, char c)
 		return scan_fail(s, "malformed INSERT: a row was expected");
 	s->depth = 1;
 	s->state = S_ROW;
-	sha256_update(&s->cur->sha, &c, 1);
-	return 0;
+	return 1;
 }
 
 static int
 scan_row(struct scan *s, char c)
 {
-	sha256_update(&s->cur->sha, &c, 1);
 	if (c == '\'') {
 		s->state = S_STR;
 	} else if (c == '(') {
 		s->depth++;
 	} else if (c == ')' && --s->depth == 0) {
 		s->cur->rows++;
-		sha256_update(&s->cur->sha, "\n", 1);
+		s->row_done = 1;
 		s->state = S_AFTER;
 	}
-	return 0;
+	return 1;
 }
 
+/* Returns 1 when c belongs to a row (and is hashed), 0 when not, -1 on
+ * error. */
 static int
 scan_byte(struct scan *s, char c)
 {
@@ -206,31 +206,46 @@ scan_byte(struct scan *s, char c)
 			return scan_row(s, c);
 		}
 		s->state = S_STR;
-		break;
+		return 1;
 	case S_STR:
 		if (c == '\\')
 			s->state = S_STR_ESC;
 		else if (c == '\'')
 			s->state = S_STR_QUOTE;
-		break;
+		return 1;
 	default: /* S_STR_ESC */
 		s->state = S_STR;
-		break;
+		return 1;
 	}
-	sha256_update(&s->cur->sha, &c, 1);
-	return 0;
 }
 
+/* Hashes the bytes of rows in spans, not one by one. */
 int
 scan_feed(struct scan *s, const char *buf, size_t len)
 {
+	const char *run = NULL;
 	size_t i;
+	int r;
 
 	if (s->err[0] != '\0')
 		return -1;
-	for (i = 0; i < len; i++)
-		if (scan_byte(s, buf[i]) == -1)
+	for (i = 0; i < len; i++) {
+		if ((r = scan_byte(s, buf[i])) == -1)
 			return -1;
+		if (r == 1 && run == NULL)
+			run = buf + i;
+		if (run != NULL && (r == 0 || s->row_done)) {
+			sha256_update(&s->cur->sha, run,
+			    (size_t)(buf + i + r - run));
+			run = NULL;
+		}
+		if (s->row_done) {
+			sha256_update(&s->cur->sha, "\n", 1);
+			s->row_done = 0;
+		}
+	}
+	if (run != NULL)
+		sha256_update(&s->cur->sha, run, (size_t)(buf + len - run));
 	return 0;
 }
 

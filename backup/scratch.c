@@ -45,20 +45,45 @@ sleep_ms(long ms)
 		;
 }
 
+/* Logs the last lines of a tool's log file, for a failure. */
+static void
+log_tail(const char *path)
+{
+	char buf[2048], *line, *save;
+	FILE *fp = fopen(path, "r");
+	long size;
+	size_t n;
+
+	if (fp == NULL)
+		return;
+	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >
+	    (long)sizeof(buf) - 1)
+		fseek(fp, size - (long)sizeof(buf) + 1, SEEK_SET);
+	else
+		rewind(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_err("  %s", line);
+}
+
 static int
 scratch_install(struct scratch *s, const char *user)
 {
 	char datadir[4200], uopt[300], logf[4200];
 	char *argv[] = { "mariadb-install-db", "--no-defaults",
 		"--auth-root-authentication-method=normal", "--skip-test-db",
-		uopt, datadir, NULL };
+		"--skip-name-resolve", uopt, datadir, NULL };
 
 	snprintf(datadir, sizeof(datadir), "--datadir=%s/data", s->dir);
 	snprintf(uopt, sizeof(uopt), "--user=%s", user);
 	snprintf(logf, sizeof(logf), "%s/install.log", s->dir);
 	if (tool_run(argv, logf) != 0) {
-		log_err("scratch server: mariadb-install-db failed (see %s; "
-		    "is mariadb-server installed?)", logf);
+		log_err("scratch server: mariadb-install-db failed (is "
+		    "mariadb-server installed?); the end of its output:");
+		log_tail(logf);
 		return -1;
 	}
 	return 0;
@@ -109,8 +134,10 @@ scratch_wait(struct scratch *s)
 	for (i = 0; i < START_WAIT * 10; i++) {
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
 			s->pid = 0;
-			log_err("scratch server: mariadbd exited (see %s/"
-			    "error.log)", s->dir);
+			log_err("scratch server: mariadbd exited; the end of "
+			    "its log:");
+			snprintf(err, sizeof(err), "%s/error.log", s->dir);
+			log_tail(err);
 			return -1;
 		}
 		if ((db = db_open(&o, err, sizeof(err), NULL)) != NULL) {

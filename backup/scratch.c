@@ -69,13 +69,15 @@ log_tail(const char *path)
 		log_err("  %s", line);
 }
 
+/* --force: without it, mariadb-install-db gives up when neither the host
+ * name nor localhost resolves (a container without /etc/hosts). */
 static int
 scratch_install(struct scratch *s, const char *user)
 {
 	char datadir[4200], uopt[300], logf[4200];
 	char *argv[] = { "mariadb-install-db", "--no-defaults",
 		"--auth-root-authentication-method=normal", "--skip-test-db",
-		"--skip-name-resolve", uopt, datadir, NULL };
+		"--skip-name-resolve", "--force", uopt, datadir, NULL };
 
 	snprintf(datadir, sizeof(datadir), "--datadir=%s/data", s->dir);
 	snprintf(uopt, sizeof(uopt), "--user=%s", user);

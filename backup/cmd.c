@@ -339,21 +339,43 @@ create_copy(const struct bk_conf *c, const char *path)
 	return 0;
 }
 
+/* The name of a new backup of dbname taken at *t: DB-YYYYMMDDTHHMMSSZ.sql.zst,
+ * one second later (and *t with it) while a backup of that name exists, so
+ * that two runs in the same second do not collide. */
+static void
+create_name(const struct bk_conf *c, const char *dbname, time_t *t,
+    char *name, size_t len)
+{
+	char stamp[32], *path;
+	struct tm tm;
+	int taken;
+
+	for (;;) {
+		gmtime_r(t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(name, len, "%s-%s.sql.zst", dbname, stamp);
+		if ((path = bk_path(c, name)) == NULL)
+			return;
+		taken = access(path, F_OK) == 0;
+		free(path);
+		if (!taken)
+			return;
+		(*t)++;
+	}
+}
+
 static int
 create_file(struct bk_conf *c, struct db *db, const char *dbname)
 {
-	char name[128], stamp[32], *path = NULL;
+	char name[128], *path = NULL;
 	long long t0 = now_ms();
 	time_t t = time(NULL);
 	struct manifest m;
 	struct bk_file f;
-	struct tm tm;
 	uint64_t schema;
 	int copied, rc = EXIT_RUNTIME;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(name, sizeof(name), "%s-%s.sql.zst", dbname, stamp);
+	create_name(c, dbname, &t, name, sizeof(name));
 	if (bk_schema_version(db, &schema) == -1)
 		return EXIT_RUNTIME;
 	create_manifest(&m, dbname, db, schema, t);

@@ -3,21 +3,19 @@ SBIN_PROGRAMS += foobar-backup
 foobar-backup_SRCS = backup/main.c backup/conf.c backup/cmd.c \
 	backup/restore.c backup/scan.c backup/manifest.c backup/prune.c \
 	backup/file.c backup/db.c backup/tool.c backup/scratch.c \
-	dbmigrate/sha256.c dbmigrate/history.c dbmigrate/mdir.c \
-	dbmigrate/sqlsplit.c
+	dbmigrate/history.c dbmigrate/mdir.c dbmigrate/sqlsplit.c
 foobar-backup_PKGS = mysqlclient jansson libzstd
 
 UNIT_TESTS += test-backup
 test-backup_SRCS = tests/unit/test_backup.c backup/scan.c \
-	backup/manifest.c backup/prune.c dbmigrate/sha256.c
+	backup/manifest.c backup/prune.c
 test-backup_PKGS = jansson
 
 FUZZERS += fuzz-backup-scan fuzz-backup-manifest
-fuzz-backup-scan_SRCS = tests/fuzz/fuzz_backup_scan.c backup/scan.c \
-	dbmigrate/sha256.c
+fuzz-backup-scan_SRCS = tests/fuzz/fuzz_backup_scan.c backup/scan.c
 fuzz-backup-scan_CORPUS = tests/fuzz/corpus/backup-scan
 fuzz-backup-manifest_SRCS = tests/fuzz/fuzz_backup_manifest.c \
-	backup/manifest.c dbmigrate/sha256.c
+	backup/manifest.c
 fuzz-backup-manifest_PKGS = jansson
 fuzz-backup-manifest_CORPUS = tests/fuzz/corpus/backup-manifest
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "db.h"
 #include "log.h"
+#include "prom.h"
 
 #define ER_NO_SUCH_TABLE 1146
 #define STALE_TMP (24 * 3600)	/* prune removes older temporary files */
@@ -200,53 +201,42 @@ create_sink(void *arg, const char *buf, size_t len)
 	return bkw_write(&cr->w, buf, len);
 }
 
-/* Node-exporter textfile, replaced atomically; only after a success, so
- * that a failing backup shows as an ageing last-success time. */
+/* Node-exporter textfile, replaced atomically (lib/prom.c); only after a
+ * success, so that a failing backup shows as an ageing last-success time.
+ * Nothing is written where node-exporter's folder does not exist. */
 static void
 write_textfile(const struct bk_conf *c, const struct bk_file *f,
     long long ms, int copied)
 {
-	char *tmp;
-	FILE *fp;
-	int fd;
+	struct prom p;
+	char err[512];
 
 	if (strcmp(c->textfile, "off") == 0 || c->textfile[0] == '\0')
 		return;
-	if (asprintf(&tmp, "%s.tmp", c->textfile) == -1)
-		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	/* Readable by node-exporter, whatever our umask. */
-	if (fd == -1 || fchmod(fd, 0644) == -1 ||
-	    (fp = fdopen(fd, "w")) == NULL) {
-		if (errno != ENOENT)
-			log_warn("textfile %s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		free(tmp);
-		return;
+	prom_init(&p);
+	prom_family(&p, "foobar_backup_last_success_timestamp_seconds",
+	    "gauge", "When the newest backup was created.");
+	prom_sample(&p, "foobar_backup_last_success_timestamp_seconds",
+	    (unsigned long long)time(NULL), PROM_END);
+	prom_family(&p, "foobar_backup_last_size_bytes", "gauge",
+	    "Size of the newest backup.");
+	prom_sample(&p, "foobar_backup_last_size_bytes", f->size, PROM_END);
+	prom_family(&p, "foobar_backup_last_duration_seconds", "gauge",
+	    "How long creating the newest backup took.");
+	prom_sample_double(&p, "foobar_backup_last_duration_seconds",
+	    ms / 1000.0, NULL, NULL);
+	if (copied != -1) {
+		prom_family(&p, "foobar_backup_last_copy_success", "gauge",
+		    "1 when copy_to succeeded for the newest backup.");
+		prom_sample(&p, "foobar_backup_last_copy_success",
+		    copied == 1, PROM_END);
 	}
-	fprintf(fp, "# HELP foobar_backup_last_success_timestamp_seconds "
-	    "When the newest backup was created.\n"
-	    "# TYPE foobar_backup_last_success_timestamp_seconds gauge\n"
-	    "foobar_backup_last_success_timestamp_seconds %lld\n"
-	    "# HELP foobar_backup_last_size_bytes Size of the newest "
-	    "backup.\n# TYPE foobar_backup_last_size_bytes gauge\n"
-	    "foobar_backup_last_size_bytes %" PRIu64 "\n"
-	    "# HELP foobar_backup_last_duration_seconds How long creating "
-	    "the newest backup took.\n"
-	    "# TYPE foobar_backup_last_duration_seconds gauge\n"
-	    "foobar_backup_last_duration_seconds %.3f\n",
-	    (long long)time(NULL), f->size, ms / 1000.0);
-	if (copied != -1)
-		fprintf(fp, "# HELP foobar_backup_last_copy_success 1 when "
-		    "copy_to succeeded for the newest backup.\n"
-		    "# TYPE foobar_backup_last_copy_success gauge\n"
-		    "foobar_backup_last_copy_success %d\n", copied);
-	if (fclose(fp) == EOF || rename(tmp, c->textfile) == -1) {
-		log_warn("textfile %s: %s", c->textfile, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
+	if (p.failed)
+		log_warn("textfile %s: out of memory", c->textfile);
+	else if (prom_file_write(c->textfile, p.buf, p.len, err,
+	    sizeof(err)) == -1)
+		log_warn("textfile %s", err);
+	prom_free(&p);
 }
 
 static void

@@ -291,6 +291,8 @@ prom_file_write(const char *path, const char *text, size_t len, char *err,
 		return -1;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 && errno == ENOENT)
+		return 1;	/* no folder: no node-exporter to feed */
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;

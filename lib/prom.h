@@ -77,8 +77,9 @@ int prom_http_request(const char *buf, size_t len, char *path,
     size_t pathlen, int *head);
 
 /* Writes text atomically to path (a temporary file in the same folder,
- * fsync'd, renamed over it), mode 0644. Returns 0, or -1 with a message
- * in err. */
+ * fsync'd, renamed over it), mode 0644. Returns 0; 1, writing nothing,
+ * when the folder does not exist (node-exporter is not installed); or -1
+ * with a message in err. */
 int prom_file_write(const char *path, const char *text, size_t len,
     char *err, size_t errlen);
 

@@ -157,6 +157,18 @@ worker_db_connect(void)
 struct st_mysql *
 foobar_req_db(struct foobar_req *req)
 {
+	/* A server restarted since the last request closed this connection:
+	 * found now, with a poll(2), rather than by this request's query
+	 * failing with "server has gone away". */
+	if (W.db != NULL && db_peer_closed(W.db)) {
+		log_warn("database connection closed by the server; "
+		    "connecting again");
+		appd_metrics_add(&W.slot->m.db_lost, 1);
+		db_close(W.db);
+		W.db = NULL;
+		W.db_failures = 1;
+		W.db_retry_ms = 0;
+	}
 	if (W.db == NULL && appd_now_ms() >= W.db_retry_ms)
 		worker_db_connect();
 	return W.db != NULL ? db_handle(W.db) : NULL;

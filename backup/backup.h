@@ -27,6 +27,7 @@ struct bk_conf {
 	char *user;		/* "": the option file's user */
 	/* [restore] */
 	char *migrations;
+	char *maintenance_file;	/* webd's: 503 while it exists; "off" */
 	char *stop_app;
 	char *start_app;
 	char *migrate;

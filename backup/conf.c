@@ -33,6 +33,7 @@ static const struct conf_key database_keys[] = {
 
 static const struct conf_key restore_keys[] = {
 	KEY("migrations", CONF_STRING, migrations, 0, 0),
+	KEY("maintenance_file", CONF_STRING, maintenance_file, 0, 0),
 	KEY("stop_app", CONF_STRING, stop_app, 0, 0),
 	KEY("start_app", CONF_STRING, start_app, 0, 0),
 	KEY("migrate", CONF_STRING, migrate, 0, 0),
@@ -73,6 +74,8 @@ bk_conf_defaults(struct bk_conf *c)
 	    set_default(&c->group, "foobar") == -1 ||
 	    set_default(&c->user, "root") == -1 ||
 	    set_default(&c->migrations, "/usr/share/foobar/migrations") == -1 ||
+	    set_default(&c->maintenance_file, "/run/foobar/maintenance") ==
+	    -1 ||
 	    set_default(&c->stop_app, "systemctl stop foobar-appd.socket "
 	    "foobar-appd.service") == -1 ||
 	    set_default(&c->start_app, "systemctl start foobar-appd.socket "
@@ -101,6 +104,13 @@ bk_conf_check(const char *path, struct bk_conf *c, char *err,
 		snprintf(err, errlen, "%s:%d: keep_daily and keep_weekly are "
 		    "both 0: prune would keep only the newest backup", path,
 		    line);
+		return -1;
+	}
+	if (c->maintenance_file[0] != '/' &&
+	    strcmp(c->maintenance_file, "off") != 0) {
+		line = conf_key_line(path, "restore", "maintenance_file", 0);
+		snprintf(err, errlen, "%s:%d: maintenance_file must be an "
+		    "absolute path or off", path, line);
 		return -1;
 	}
 	return 0;

@@ -11,10 +11,13 @@
 #include "backup.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,6 +35,7 @@ struct restore {
 	uint64_t known;		/* newest installed migration */
 	int locked;
 	int stopped;		/* stop_app ran */
+	int maint;		/* the maintenance file is ours to remove */
 };
 
 /* The newest migration version in dir (0 when none or unreadable). */
@@ -258,11 +262,49 @@ restore_cleanup(struct restore *r)
 		log_err("restore: start_app failed: start the application "
 		    "server by hand");
 	r->stopped = 0;
+	if (r->maint && unlink(r->c->maintenance_file) == -1 &&
+	    errno != ENOENT)
+		log_err("restore: cannot remove %s: %s: the API answers 503 "
+		    "until it is gone", r->c->maintenance_file,
+		    strerror(errno));
+	r->maint = 0;
 	db_close(r->db);
 	r->db = NULL;
 	bk_rmtree(r->tmpdir);
 	free(r->tmpdir);
 	bkf_close(&r->f);
+}
+
+/* webd answers the API with 503 and Retry-After while the file exists
+ * (its maintenance_file), rather than 502 for a stopped appd. An existing
+ * file is the administrator's: left as it is, and not removed. */
+static int
+maintenance_on(struct restore *r)
+{
+	const char *p = r->c->maintenance_file;
+	char dir[4096], *slash;
+	int fd;
+
+	if (strcmp(p, "off") == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", p);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			log_err("restore: %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return 0;
+		log_err("restore: %s: %s", p, strerror(errno));
+		return -1;
+	}
+	r->maint = 1;
+	close(fd);
+	return 0;
 }
 
 /* After the swap: unlock, migrate when the backup is older. */
@@ -301,6 +343,10 @@ restore_run(struct restore *r, int yes)
 	}
 	r->locked = 1;
 	if (restore_stage(r) == -1 || restore_plain(r) == -1) {
+		log_err("restore: nothing changed in database %s", r->dbname);
+		return -1;
+	}
+	if (maintenance_on(r) == -1) {
 		log_err("restore: nothing changed in database %s", r->dbname);
 		return -1;
 	}

@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,20 @@ const char *
 db_server_info(const struct db *db)
 {
 	return mysql_get_server_info(db->my);
+}
+
+int
+db_peer_closed(struct db *db)
+{
+	struct pollfd p = { 0 };
+
+	p.fd = (int)mysql_get_socket(db->my);
+	if (p.fd < 0)
+		return 1;
+	p.events = POLLRDHUP;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 void *

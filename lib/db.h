@@ -80,6 +80,12 @@ unsigned long db_thread_id(const struct db *db);
 /* The server's version string, e.g. "10.11.6-MariaDB-0+deb12u1". */
 const char *db_server_info(const struct db *db);
 
+/* 1 when the server has closed the connection (it was restarted or
+ * killed, or wait_timeout ended it): the socket saw the end of the
+ * stream or an error. One poll(2) with no wait; only the peer's close
+ * counts, not bytes waiting (a TLS record may be). 0 otherwise. */
+int db_peer_closed(struct db *db);
+
 /* The underlying MYSQL * (as void *) for code that needs more of the
  * client API; only db.c files may include <mysql.h>. */
 void *db_handle(struct db *db);

@@ -54,6 +54,8 @@ static const struct conf_key config_server_keys[] = {
 	    offsetof(struct webd_config, body_rate_grace), 0, 3600000, NULL },
 	{ "body_temp_path", CONF_STRING,
 	    offsetof(struct webd_config, body_temp_path), 0, 0, NULL },
+	{ "maintenance_file", CONF_STRING,
+	    offsetof(struct webd_config, maintenance_file), 0, 0, NULL },
 	{ "gzip_static", CONF_BOOL, offsetof(struct webd_config, gzip_static),
 	    0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -190,6 +192,12 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 		    "absolute path", cf->path, cf->body_temp_path);
 		return -1;
 	}
+	if (cf->maintenance_file[0] != '/' &&
+	    strcmp(cf->maintenance_file, "off") != 0) {
+		snprintf(err, errlen, "%s: maintenance_file: \"%s\" is not an "
+		    "absolute path or off", cf->path, cf->maintenance_file);
+		return -1;
+	}
 	if (cf->index[0] == '\0' || strchr(cf->index, '/') != NULL) {
 		snprintf(err, errlen, "%s: index: \"%s\" is not a file name",
 		    cf->path, cf->index);
@@ -267,6 +275,8 @@ config_load(const char *path, char *err, size_t errlen)
 	    config_default(&cf->index, "index.html") == -1 ||
 	    config_default(&cf->access_log, "stderr") == -1 ||
 	    config_default(&cf->body_temp_path, "/var/tmp") == -1 ||
+	    config_default(&cf->maintenance_file,
+	    "/run/foobar/maintenance") == -1 ||
 	    config_default(&cf->metrics_listen, "off") == -1 ||
 	    (cf->listen.n == 0 &&
 	    conf_list_add(&cf->listen, "127.0.0.1:8080") == -1)) {

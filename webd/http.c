@@ -468,11 +468,14 @@ http_reason(unsigned status)
 }
 
 #define HTTP_ERROR_PAGE "<html><body><h1>%u %s</h1></body></html>\n"
+/* Retry-After while maintenance_file exists, in seconds. */
+#define HTTP_MAINTENANCE_RETRY "10"
 
-/* An error page; close asks for the connection to be closed after it. */
+/* An error page; close asks for the connection to be closed after it,
+ * retry (seconds, or NULL) is sent as Retry-After. */
 static enum MHD_Result
-http_error(struct server *s, struct MHD_Connection *c, struct req *r,
-    unsigned status, int close)
+http_error_retry(struct server *s, struct MHD_Connection *c, struct req *r,
+    unsigned status, int close, const char *retry)
 {
 	struct MHD_Response *resp;
 	char body[128];
@@ -489,10 +492,20 @@ http_error(struct server *s, struct MHD_Connection *c, struct req *r,
 	if (status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 		    "GET, HEAD");
+	if (retry != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    retry);
 	if (close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
 	return http_queue(s, c, r, status, resp, (unsigned long long)n, 1);
+}
+
+static enum MHD_Result
+http_error(struct server *s, struct MHD_Connection *c, struct req *r,
+    unsigned status, int close)
+{
+	return http_error_retry(s, c, r, status, close, NULL);
 }
 
 static void
@@ -1228,24 +1241,8 @@ http_fwd_answer(struct server *s, struct MHD_Connection *c, struct req *r)
 	if (v == -1) {
 		metrics_fcgi_error(http_metrics(), fwd_last_backend(r->fr),
 		    status);
-		if (status == 503) {
-			struct MHD_Response *resp;
-			static const char body[] = "<html><body><h1>503 "
-			    "Service Unavailable</h1></body></html>\n";
-
-			resp = MHD_create_response_from_buffer(sizeof(body) - 1,
-			    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-			if (resp == NULL)
-				return MHD_NO;
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_CONTENT_TYPE,
-			    "text/html; charset=utf-8");
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_RETRY_AFTER, "1");
-			return http_queue(s, c, r, 503, resp, sizeof(body) - 1,
-			    1);
-		}
-		return http_error(s, c, r, status, 0);
+		return http_error_retry(s, c, r, status, 0,
+		    status == 503 ? "1" : NULL);
 	}
 	return http_fwd_respond(s, c, r, hdr, hlen);
 }
@@ -1520,8 +1517,15 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
 	loc = config_route(s->cf, abs);
 	r->mloc = http_metrics_loc(s, loc);
-	if (loc != NULL && loc->fastcgi_pass.n > 0)
+	if (loc != NULL && loc->fastcgi_pass.n > 0) {
+		/* Down for maintenance (foobar-backup restore): no backend
+		 * is asked; a body is not read, so the connection closes. */
+		if (s->cf->maintenance_file[0] == '/' &&
+		    access(s->cf->maintenance_file, F_OK) == 0)
+			return http_error_retry(s, c, r, 503, clen != 0,
+			    HTTP_MAINTENANCE_RETRY);
 		return http_fwd_begin(s, c, r, loc, abs, clen);
+	}
 	return MHD_YES;
 }
 

@@ -124,6 +124,7 @@ struct webd_config {
 	long long body_min_rate;	/* bytes/s after body_rate_grace */
 	long long body_rate_grace;	/* ms */
 	char *body_temp_path;		/* where larger bodies go */
+	char *maintenance_file;		/* "off", or 503 while it exists */
 	int gzip_static;
 	struct conf_list trusted_proxy;	/* normalized addresses */
 	char *metrics_listen;		/* [metrics] listen, or "off" */

@@ -95,6 +95,24 @@ while [ $i -lt 10 ]; do
 	i=$((i + 1))
 done
 check "every worker reconnected (10/10 ok: $ok)" [ $ok = 10 ]
+
+# --- MariaDB killed and back between two requests: every worker holds a
+# connection the server has closed; the first request on each must not
+# pay for it (no "server has gone away" 503).
+for i in 1 2 3 4 5 6; do health_ok; done
+kill -9 "$MDB_PID" 2>/dev/null
+wait "$MDB_PID" 2>/dev/null
+MDB_PID=""
+mariadb_start || exit 1
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	$FCGI "$SOCK" GET /api/messages >"$OUT" 2>&1
+	grep -q "status=200" "$OUT" && ok=$((ok + 1))
+done
+check "after a silent MariaDB restart the first requests answer (10/10: $ok)" \
+    [ $ok = 10 ]
+check "the closed connections are logged" \
+    grep -q "database connection closed by the server" "$T/appd.log"
 appd_stop
 
 # --- request_timeout: the worker is killed, the client gets an error

@@ -21,12 +21,15 @@ cat >"$T/webd.conf" <<E
 listen = 127.0.0.1:$PORT
 root = $SRCDIR/webd/www
 access_log = off
+maintenance_file = $T/run/maintenance
 [location /api/]
 fastcgi_pass = unix:$SOCK
 E
 front_start "$T/webd.log" / "$BIN/foobar-webd" -c "$T/webd.conf"
 
-# The restore hooks: stop appd (bounded wait), start it again.
+# The restore hooks: stop appd (bounded wait), start it again. With appd
+# stopped, what webd answers (the maintenance file is there): the API's
+# status and Retry-After, and the static page's status.
 cat >"$T/stop-app" <<E
 #!/bin/sh
 p=\$(cat "$T/appd.pid")
@@ -34,6 +37,12 @@ kill "\$p" 2>/dev/null
 i=0
 while kill -0 "\$p" 2>/dev/null && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done
 echo stopped >>"$T/hooks.log"
+{
+	curl -s -o /dev/null -D "$T/maint.head" -w 'api %{http_code}\n' \
+	    --max-time 5 "$URL/api/health"
+	sed -n 's/^Retry-After: *\([0-9]*\).*/retry \1/ip' "$T/maint.head"
+	curl -s -o /dev/null -w 'static %{http_code}\n' --max-time 5 "$URL/"
+} >"$T/maint.log" 2>&1
 E
 cat >"$T/start-app" <<E
 #!/bin/sh
@@ -59,6 +68,7 @@ conf() {
 		echo "user ="
 		echo "[restore]"
 		echo "migrations = ${MIGS:-$SRCDIR/appd/migrations}"
+		echo "maintenance_file = $T/run/maintenance"
 		echo "stop_app = $T/stop-app"
 		echo "start_app = $T/start-app"
 		echo "migrate = $BIN/foobar-dbmigrate -c $CNF -d ${MIGS:-$SRCDIR/appd/migrations} up"
@@ -148,6 +158,12 @@ check "restore refuses without --yes off a terminal" eval \
 check "restore" eval 'bk --yes restore "$NAME" && has "restored"'
 check "hooks stopped and started appd" eval \
     'test "$(cat "$T/hooks.log" | tr "\n" " ")" = "stopped started "'
+check "appd stopped: the API answered 503 with Retry-After" eval \
+    'grep -qx "api 503" "$T/maint.log" && grep -qx "retry 10" "$T/maint.log"'
+check "appd stopped: the static site still served" \
+    grep -qx "static 200" "$T/maint.log"
+check "the maintenance file is gone after the restore" \
+    test ! -e "$T/run/maintenance"
 APPD_PID=$(cat "$T/appd.pid")
 sql "SELECT id FROM messages WHERE name = 'load'" | sort >"$T/restored.ids"
 check "every message answered 201 before create is back" eval \

@@ -22,7 +22,8 @@ fuzz_sv(void *arg, const char *sv, const char *status)
 static void
 fuzz_render(const struct cluster *c)
 {
-	char *(*const fns[])(const struct render_ctx *) = { render_haproxy,
+	static char *(*const fns[])(const struct render_ctx *) = {
+		render_haproxy,
 		render_keepalived, render_nft, render_db_cnf,
 		render_mariadb_cnf, render_db_sql, render_webd_socket,
 		render_webd_service, render_db_client_dropin };

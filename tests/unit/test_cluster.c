@@ -334,11 +334,9 @@ static void
 t_sv(void *arg, const char *sv, const char *status)
 {
 	char *acc = arg;
+	size_t n = strlen(acc);
 
-	strcat(acc, sv);
-	strcat(acc, "=");
-	strcat(acc, status);
-	strcat(acc, ";");
+	snprintf(acc + n, 256 - n, "%s=%s;", sv, status);
 }
 
 START_TEST(haproxy_stat)

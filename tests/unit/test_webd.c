@@ -409,6 +409,7 @@ START_TEST(test_config)
 	ck_assert_int_eq(cf->body_rate_grace, 10000);
 	ck_assert_str_eq(cf->body_temp_path, "/var/tmp");
 	ck_assert_str_eq(cf->metrics_listen, "off");
+	ck_assert_str_eq(cf->maintenance_file, "/run/foobar/maintenance");
 	config_free(cf);
 
 	p = write_conf("[server]\nbody_buffer_size = 16k\nbody_timeout = 5s\n"
@@ -427,6 +428,15 @@ START_TEST(test_config)
 	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
 	unlink(p);
 	ck_assert_msg(strstr(err, "body_temp_path") != NULL, "%s", err);
+	p = write_conf("[server]\nmaintenance_file = maint\n");
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, "maintenance_file") != NULL, "%s", err);
+	p = write_conf("[server]\nmaintenance_file = off\n");
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	config_free(cf);
 
 	p = write_conf("[server]\nroot = /tmp\n[metrics]\n"
 	    "listen = 127.0.0.1:9101\n");

@@ -95,7 +95,7 @@ check "webd: every slow client got 408" eval \
     '[ "$(field "$J" slow)" = "{\"408\": 64}" ]'
 check "webd: appd busy $(field "$J" max_active) of $(field "$J" total) at most" \
     eval '[ "$(field "$J" max_active)" -lt "$(field "$J" total)" ] &&
-    [ "$(field "$J" sample_timeouts)" = 0 ] &&
+    [ "$(field "$J" sample_failures)" = 0 ] &&
     [ "$(field "$J" samples)" -gt 10 ]'
 
 NPORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
@@ -107,7 +107,7 @@ check "nginx (reference): 0 failed normal requests ($(field "$J" ok) ok)" \
     eval '[ "$(field "$J" failed)" = 0 ] && [ "$(field "$J" ok)" -gt 30 ]'
 check "nginx: appd busy $(field "$J" max_active) of $(field "$J" total) at most" \
     eval '[ "$(field "$J" max_active)" -lt "$(field "$J" total)" ] &&
-    [ "$(field "$J" sample_timeouts)" = 0 ]'
+    [ "$(field "$J" sample_failures)" = 0 ]'
 echo "nginx's slow clients (its client_body_timeout is between reads, so" \
     "a trickle is never cut; none means still sending): $(field "$J" slow)"
 
@@ -126,5 +126,5 @@ check "nginx streaming bodies: 0 failed normal requests ($(field "$J" ok) ok)" \
 busy="$(field "$J" max_active) of $(field "$J" total)"
 check "nginx streaming bodies: appd busy $busy at most" eval \
     '[ "$(field "$J" max_active)" -lt "$(field "$J" total)" ] &&
-    [ "$(field "$J" sample_timeouts)" = 0 ]'
+    [ "$(field "$J" sample_failures)" = 0 ]'
 finish

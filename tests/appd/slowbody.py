@@ -5,7 +5,9 @@ usage: slowbody.py PORT APPD_SOCK SECONDS SLOW_CLIENTS LOAD_THREADS
 For SECONDS: LOAD_THREADS keep-alive clients load /api/ (GET /api/health,
 GET /api/messages?limit=5, POST /api/messages) and count failures; a
 sampler asks appd's status page (over FastCGI, straight to APPD_SOCK) for
-its active and total workers every 0.2 s. After one second, SLOW_CLIENTS
+its active and total workers every 0.2 s; a sample fails when appd answers
+FCGI_OVERLOADED (every worker busy for queue_timeout, 1 s) or not at all
+within 10 s (a few seconds' stall of a shared machine is not a failure). After one second, SLOW_CLIENTS
 connections from 127.0.0.2-127.0.0.9 send a POST header announcing 2000
 bytes of body, then one byte every 0.5 s (2 bytes/s), until an answer
 comes or SECONDS are over. Prints one JSON object.
@@ -29,7 +31,7 @@ end = t0 + secs
 lock = threading.Lock()
 res = {"ok": 0, "failed": 0, "errors": [], "max_ms": 0, "slow": {},
        "slow_after_s": [], "samples": 0, "max_active": 0, "total": 0,
-       "sample_timeouts": 0}
+       "sample_failures": 0}
 
 
 def count(key, detail=None):
@@ -72,7 +74,7 @@ def load(k):
 def sampler():
     while time.time() < end:
         try:
-            c = fcgi.Conn(sock, timeout=3)
+            c = fcgi.Conn(sock, timeout=10)
             _, out, _ = c.request("GET", "/appd-status")
             c.close()
             text = out.decode("latin-1")
@@ -83,7 +85,7 @@ def sampler():
                 res["max_active"] = max(res["max_active"], a)
                 res["total"] = tot
         except Exception:
-            count("sample_timeouts")
+            count("sample_failures")
         time.sleep(0.2)
 
 

@@ -46,3 +46,4 @@ UNIT_TESTS += test-realip
 test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
 test-realip_PKGS = libsystemd
 ITESTS += tests/webd/realip.sh
+ITESTS += tests/webd/tls.sh

@@ -48,7 +48,7 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
-	int requests;		/* requests begun on it */
+	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
@@ -380,7 +380,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		long long cur = __atomic_load_n(&r->conn->deadline,
 		    __ATOMIC_RELAXED);
 
-		r->conn->requests++;
+		__atomic_add_fetch(&r->conn->requests, 1, __ATOMIC_RELAXED);
 		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
@@ -466,7 +466,8 @@ server_sweep(struct server *s)
 		 * closes: it may have been its handshake's */
 		if (dl != 0 && now >= dl && !idle &&
 		    !__atomic_load_n(&cn->lingering, __ATOMIC_RELAXED) &&
-		    !cn->tls)
+		    (!cn->tls ||
+		    __atomic_load_n(&cn->requests, __ATOMIC_RELAXED) > 0))
 			log_info("%s: request header deadline passed, "
 			    "closing", cn->addr);
 		__atomic_store_n(&cn->swept, 1, __ATOMIC_RELAXED);

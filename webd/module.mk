@@ -16,13 +16,16 @@ test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/metrics.c webd/tls.c webd/redirect.c
 test-webd_PKGS = libsystemd gnutls
 
-FUZZERS += fuzz-path fuzz-range fuzz-strict
+FUZZERS += fuzz-path fuzz-range fuzz-strict fuzz-redirect
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
 fuzz-strict_SRCS = tests/fuzz/fuzz_strict.c webd/strict.c
 fuzz-strict_CORPUS = tests/fuzz/corpus/strict
+# redirect_https: the Host header into a Location URL
+fuzz-redirect_SRCS = tests/fuzz/fuzz_redirect.c webd/redirect.c
+fuzz-redirect_CORPUS = tests/fuzz/corpus/redirect
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd

@@ -197,7 +197,7 @@ config_open_tls(void *ctx, const char *arg, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	v = realloc(cf->tls, (cf->ntls + 1) * sizeof(*v));
+	v = realloc(cf->tls, (cf->ntls + 1) * sizeof(struct webd_tls *));
 	if (v == NULL)
 		goto oom;
 	cf->tls = v;
@@ -207,7 +207,8 @@ config_open_tls(void *ctx, const char *arg, char *err, size_t errlen)
 		goto oom;
 	}
 	if (arg == NULL) {	/* the default goes first */
-		memmove(cf->tls + 1, cf->tls, cf->ntls * sizeof(*v));
+		memmove(cf->tls + 1, cf->tls,
+		    cf->ntls * sizeof(struct webd_tls *));
 		cf->tls[0] = t;
 	} else {
 		cf->tls[cf->ntls] = t;

@@ -2016,10 +2016,12 @@ static unsigned
 server_https_port(const struct server_socket *socks, size_t n)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	socklen_t sl;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		memset(&ss, 0, sizeof(ss));
+		sl = sizeof(ss);
 		if (!socks[i].tls ||
 		    getsockname(socks[i].fd, (struct sockaddr *)&ss, &sl) == -1)
 			continue;

@@ -227,8 +227,8 @@ tls_cert_load(struct tls_cert *c, const char *certfile, const char *keyfile,
 		goto fail;
 	}
 	if (gnutls_privkey_init(&c->key) < 0 ||
-	    (rc = gnutls_privkey_import_x509_raw(c->key, &kd,
-	    GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+	    gnutls_privkey_import_x509_raw(c->key, &kd, GNUTLS_X509_FMT_PEM,
+	    NULL, 0) < 0) {
 		snprintf(err, errlen, "key %s: not a PEM private key, "
 		    "or encrypted", keyfile);
 		goto fail;

@@ -884,7 +884,8 @@ START_TEST(test_config_tls)
 	conf_refused("[tls x.org]\ncertificate = /a\nkey = /b\n",
 	    "needs a [tls] section");
 	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls x.org]\n"
-	    "certificate = /a\nkey = /b\nhsts = 5\n", ":7: unknown key \"hsts\"");
+	    "certificate = /a\nkey = /b\nhsts = 5\n",
+	    ":7: unknown key \"hsts\"");
 	conf_refused("[tls a_b]\ncertificate = /a\nkey = /b\n",
 	    "\"a_b\" is not a host name");
 	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls]\n",

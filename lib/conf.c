@@ -379,6 +379,20 @@ conf_set(struct conf_state *st, const struct conf_key *k, const char *value)
 	return 1;
 }
 
+/* 1 when a later entry of sections than s has the same name and takes
+ * an argument as the header does (with_arg). */
+static int
+conf_open_other(const struct conf_section *s, const char *header,
+    size_t namelen, int with_arg)
+{
+	for (s++; s->name != NULL; s++)
+		if (strlen(s->name) == namelen &&
+		    strncmp(s->name, header, namelen) == 0 &&
+		    s->has_arg == with_arg)
+			return 1;
+	return 0;
+}
+
 /* Finds the section for a header like "location /api/"; 0 or -1. */
 static int
 conf_open(struct conf_state *st, const char *header)
@@ -395,17 +409,18 @@ conf_open(struct conf_state *st, const char *header)
 		while (*arg == ' ' || *arg == '\t')
 			arg++;
 	for (s = st->sections; s->name != NULL; s++) {
+		int with_arg = arg != NULL && *arg != '\0';
+
 		if (strlen(s->name) != namelen ||
 		    strncmp(s->name, header, namelen) != 0)
 			continue;
-		if (s->has_arg && (arg == NULL || *arg == '\0')) {
-			conf_fail_section(st, "section [%s] needs an argument",
-			    s->name);
-			return -1;
-		}
-		if (!s->has_arg && arg != NULL) {
-			conf_fail_section(st, "section [%s] takes no argument",
-			    s->name);
+		/* a name may have two entries: [tls] and [tls NAME] */
+		if (s->has_arg != with_arg) {
+			if (conf_open_other(s, header, namelen, with_arg))
+				continue;
+			conf_fail_section(st, s->has_arg ?
+			    "section [%s] needs an argument" :
+			    "section [%s] takes no argument", s->name);
 			return -1;
 		}
 		st->cur_obj = s->open(st->ctx, arg, err, sizeof(err));

@@ -4,13 +4,14 @@
 # Usage: tests/deps.sh [build|check|run|system|bench|lint|all]
 set -eu
 
-build="build-essential pkg-config libmicrohttpd-dev default-libmysqlclient-dev
+build="build-essential pkg-config libmicrohttpd-dev libgnutls28-dev
+default-libmysqlclient-dev
 libsystemd-dev libinih-dev libjansson-dev libzstd-dev check clang
 libclang-rt-14-dev"
 check="mariadb-server mariadb-client bind9-utils bind9-dnsutils nsd curl
 libfcgi-bin fcgiwrap nginx-light php-fpm php-cgi php-mysql perl python3
 systemd chromium procps iproute2 netcat-openbsd haproxy keepalived nftables
-prometheus zstd"
+prometheus zstd openssl gnutls-bin"
 package="debhelper dpkg-dev lintian fakeroot"
 system="debootstrap systemd-container autopkgtest procps iproute2"
 bench="wrk"

@@ -99,8 +99,10 @@ accesslog_format(char *buf, size_t len, const struct accesslog_entry *e)
 	    e->bytes);
 	n = accesslog_field(buf, len - 4, n, e->referer);
 	n += (size_t)snprintf(buf + n, len - n, "\" \"");
-	n = accesslog_field(buf, len - 2, n, e->user_agent);
-	n += (size_t)snprintf(buf + n, len - n, "\"");
+	n = accesslog_field(buf, len - 10, n, e->user_agent);
+	/* the scheme after the combined format's fields */
+	n += (size_t)snprintf(buf + n, len - n, "\" %s",
+	    e->scheme != NULL ? e->scheme : "http");
 	return n < len ? n : len - 1;
 }
 

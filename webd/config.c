@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "sd.h"
@@ -13,6 +14,12 @@ static const struct conf_key config_server_keys[] = {
 	    offsetof(struct webd_config, trusted_proxy), 0, 0, NULL },
 	{ "listen", CONF_LIST, offsetof(struct webd_config, listen), 0, 0,
 	    NULL },
+	{ "listen_tls", CONF_LIST, offsetof(struct webd_config, listen_tls),
+	    0, 0, NULL },
+	{ "redirect_https", CONF_BOOL,
+	    offsetof(struct webd_config, redirect_https), 0, 0, NULL },
+	{ "acme_root", CONF_STRING, offsetof(struct webd_config, acme_root),
+	    0, 0, NULL },
 	{ "root", CONF_STRING, offsetof(struct webd_config, root), 0, 0,
 	    NULL },
 	{ "index", CONF_STRING, offsetof(struct webd_config, index), 0, 0,
@@ -82,6 +89,24 @@ static const struct conf_key config_metrics_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+/* [tls]: the default certificate and the HSTS header. */
+static const struct conf_key config_tls_keys[] = {
+	{ "certificate", CONF_STRING,
+	    offsetof(struct webd_tls, certificate), 0, 0, NULL },
+	{ "key", CONF_STRING, offsetof(struct webd_tls, key), 0, 0, NULL },
+	{ "hsts", CONF_INT, offsetof(struct webd_tls, hsts), 0, 1000000000,
+	    NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* [tls NAME]: a certificate chosen by SNI. */
+static const struct conf_key config_tls_name_keys[] = {
+	{ "certificate", CONF_STRING,
+	    offsetof(struct webd_tls, certificate), 0, 0, NULL },
+	{ "key", CONF_STRING, offsetof(struct webd_tls, key), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static void *
 config_open_server(void *ctx, const char *arg, char *err, size_t errlen)
 {
@@ -126,12 +151,89 @@ oom:
 	return NULL;
 }
 
+/* 1 when name is a DNS name as SNI sends it: letters, digits, '-' and
+ * dots between labels. */
+static int
+config_host_name(const char *name)
+{
+	const char *p;
+	size_t label = 0;
+
+	if (*name == '\0' || strlen(name) > 253)
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+		    *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-') {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
+static void *
+config_open_tls(void *ctx, const char *arg, char *err, size_t errlen)
+{
+	struct webd_config *cf = ctx;
+	struct webd_tls *t, **v;
+	size_t i;
+
+	if (arg != NULL && !config_host_name(arg)) {
+		snprintf(err, errlen, "\"%s\" is not a host name", arg);
+		return NULL;
+	}
+	for (i = 0; i < cf->ntls; i++) {
+		const char *n = cf->tls[i]->name;
+
+		if ((n == NULL && arg == NULL) || (n != NULL && arg != NULL &&
+		    strcasecmp(n, arg) == 0)) {
+			snprintf(err, errlen, "section repeated");
+			return NULL;
+		}
+	}
+	v = realloc(cf->tls, (cf->ntls + 1) * sizeof(struct webd_tls *));
+	if (v == NULL)
+		goto oom;
+	cf->tls = v;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL || (arg != NULL && (t->name = strdup(arg)) == NULL)) {
+		free(t);
+		goto oom;
+	}
+	if (arg == NULL) {	/* the default goes first */
+		memmove(cf->tls + 1, cf->tls,
+		    cf->ntls * sizeof(struct webd_tls *));
+		cf->tls[0] = t;
+	} else {
+		cf->tls[cf->ntls] = t;
+	}
+	cf->ntls++;
+	return t;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
 static const struct conf_section config_sections[] = {
 	{ "server", 0, config_server_keys, config_open_server },
 	{ "location", 1, config_location_keys, config_open_location },
 	{ "metrics", 0, config_metrics_keys, config_open_server },
+	{ "tls", 0, config_tls_keys, config_open_tls },
+	{ "tls", 1, config_tls_name_keys, config_open_tls },
 	{ NULL, 0, NULL, NULL }
 };
+
+const struct webd_tls *
+config_tls_default(const struct webd_config *cf)
+{
+	return cf->ntls > 0 && cf->tls[0]->name == NULL ? cf->tls[0] : NULL;
+}
 
 void
 config_free(struct webd_config *cf)
@@ -146,6 +248,12 @@ config_free(struct webd_config *cf)
 		free(cf->locations[i]);
 	}
 	free(cf->locations);
+	for (i = 0; i < cf->ntls; i++) {
+		conf_free_fields(config_tls_keys, cf->tls[i]);
+		free(cf->tls[i]->name);
+		free(cf->tls[i]);
+	}
+	free(cf->tls);
 	conf_free_fields(config_server_keys, cf);
 	conf_free_fields(config_metrics_keys, cf);
 	free(cf->path);
@@ -157,6 +265,38 @@ config_default(char **field, const char *value)
 {
 	if (*field == NULL && (*field = strdup(value)) == NULL)
 		return -1;
+	return 0;
+}
+
+/* The [tls] sections: each with a certificate and a key; [tls NAME]
+ * and listen_tls need [tls]. The files are checked by tls_load(). */
+static int
+config_check_tls(const struct webd_config *cf, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < cf->ntls; i++) {
+		const struct webd_tls *t = cf->tls[i];
+
+		if (t->certificate == NULL || t->key == NULL) {
+			snprintf(err, errlen, "%s: [tls%s%s] needs both "
+			    "certificate and key", cf->path,
+			    t->name ? " " : "", t->name ? t->name : "");
+			return -1;
+		}
+	}
+	if (config_tls_default(cf) == NULL && cf->ntls > 0) {
+		snprintf(err, errlen, "%s: [tls %s] needs a [tls] section "
+		    "(the certificate for other names)", cf->path,
+		    cf->tls[0]->name);
+		return -1;
+	}
+	if (config_tls_default(cf) == NULL && cf->listen_tls.n > 0) {
+		snprintf(err, errlen, "%s:%d: listen_tls needs a [tls] section "
+		    "with certificate and key", cf->path,
+		    conf_key_line(cf->path, "server", "listen_tls", 0));
+		return -1;
+	}
 	return 0;
 }
 
@@ -176,6 +316,17 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	for (i = 0; i < cf->listen_tls.n; i++) {
+		if (sdsock_parse(cf->listen_tls.v[i], &ss, &len, msg,
+		    sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%d: listen_tls: %s", cf->path,
+			    conf_key_line(cf->path, "server", "listen_tls", i),
+			    msg);
+			return -1;
+		}
+	}
+	if (config_check_tls(cf, err, errlen) == -1)
+		return -1;
 	if (strcmp(cf->metrics_listen, "off") != 0 &&
 	    sdsock_parse(cf->metrics_listen, &ss, &len, msg, sizeof(msg)) ==
 	    -1) {
@@ -196,6 +347,12 @@ config_check(struct webd_config *cf, char *err, size_t errlen)
 	    strcmp(cf->maintenance_file, "off") != 0) {
 		snprintf(err, errlen, "%s: maintenance_file: \"%s\" is not an "
 		    "absolute path or off", cf->path, cf->maintenance_file);
+		return -1;
+	}
+	if (cf->acme_root[0] != '/' && strcmp(cf->acme_root, "off") != 0) {
+		snprintf(err, errlen, "%s:%d: acme_root: \"%s\" is not an "
+		    "absolute path or off", cf->path, conf_key_line(cf->path,
+		    "server", "acme_root", 0), cf->acme_root);
 		return -1;
 	}
 	if (cf->index[0] == '\0' || strchr(cf->index, '/') != NULL) {
@@ -278,7 +435,8 @@ config_load(const char *path, char *err, size_t errlen)
 	    config_default(&cf->maintenance_file,
 	    "/run/foobar/maintenance") == -1 ||
 	    config_default(&cf->metrics_listen, "off") == -1 ||
-	    (cf->listen.n == 0 &&
+	    config_default(&cf->acme_root, "/var/lib/foobar/acme") == -1 ||
+	    (cf->listen.n == 0 && cf->listen_tls.n == 0 &&
 	    conf_list_add(&cf->listen, "127.0.0.1:8080") == -1)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -46,6 +46,10 @@ struct conn {
 	int idle;		/* between two requests (atomic) */
 	int lingering;		/* answered mid-body; closing (atomic) */
 	int mstate;		/* WM_* for metrics */
+	int tls;		/* an HTTPS connection */
+	int tls_done;		/* its handshake is complete */
+	int requests;		/* requests begun on it (atomic) */
+	int swept;		/* closed by server_sweep() */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
@@ -73,6 +77,8 @@ struct req {
 	long long body_deadline;	/* 0: no body under way */
 	struct req *bprev, *bnext;	/* the loop's bodies under way */
 	int bad_path;		/* answer 400 */
+	int acme;		/* served from acme_root */
+	int redirect;		/* redirect_https: answer 301 */
 	struct fwd_req *fr;	/* forwarded to FastCGI */
 	struct MHD_Connection *mc;
 	struct loop *loop;	/* the thread that forwards it */
@@ -103,6 +109,7 @@ struct loop {
 	struct req *bodies;	/* requests whose body is coming */
 	long long body_tick;	/* next look at their deadlines */
 	struct wmetrics *metrics;	/* this thread's counters */
+	struct server *srv;
 	int run_mhd;		/* a daemon has work: MHD_run() it */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
@@ -136,6 +143,11 @@ struct server {
 	 * libmicrohttpd itself (atomic) */
 	unsigned long long requests_refused;
 	unsigned *mloc;		/* metrics_location() of each location */
+	struct tls_ctx *tls;	/* the certificates of the HTTPS daemons */
+	unsigned https_port;	/* of the first HTTPS socket, or 443 */
+	int acmefd;		/* acme_root, or -1 */
+	char acmepath[PATH_MAX];
+	char hsts[32];		/* the Strict-Transport-Security value */
 };
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
@@ -240,6 +252,22 @@ http_ip_del(struct server *s, struct conn *cn)
 	}
 }
 
+/* An HTTPS connection closed before its first request: one line about a
+ * handshake that failed or did not finish in time (what the client sent
+ * is not logged), or about the header deadline. */
+static void
+http_tls_closed(struct conn *cn)
+{
+	int swept = __atomic_load_n(&cn->swept, __ATOMIC_RELAXED);
+
+	if (!cn->tls_done)
+		log_info("%s: TLS handshake %s, closing", cn->addr, swept ?
+		    "not done within header_timeout" : "failed");
+	else if (swept)
+		log_info("%s: request header deadline passed, closing",
+		    cn->addr);
+}
+
 static void
 http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -255,6 +283,14 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		if (cn == NULL)
 			return;
 		cn->srv = s;
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ci != NULL && ci->tls_session != NULL) {
+			cn->tls = 1;
+			if (tls_session_start(ci->tls_session, &cn->tls_done) ==
+			    -1)
+				log_debug("no session tickets on a connection");
+		}
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->fd = ci != NULL ? ci->connect_fd : -1;
@@ -303,7 +339,10 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	}
 	if (cn == NULL)
 		return;
-	/* Closed: MHD closes the fd only after this returns. */
+	/* Closed: MHD closes the fd (and ends the TLS session) only after
+	 * this returns. */
+	if (cn->tls && cn->requests == 0)
+		http_tls_closed(cn);
 	pthread_mutex_lock(&s->lock);
 	if (cn->prev != NULL)
 		cn->prev->next = cn->next;
@@ -341,6 +380,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		long long cur = __atomic_load_n(&r->conn->deadline,
 		    __ATOMIC_RELAXED);
 
+		__atomic_add_fetch(&r->conn->requests, 1, __ATOMIC_RELAXED);
 		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
@@ -374,6 +414,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 				.version = r->version,
 				.status = r->status,
 				.bytes = r->bytes,
+				.scheme = r->conn && r->conn->tls ? "https" :
+				    "http",
 				.referer = MHD_lookup_connection_value(c,
 				    MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER),
 				.user_agent = MHD_lookup_connection_value(c,
@@ -420,10 +462,15 @@ server_sweep(struct server *s)
 		if (cn->fd < 0 || ((dl == 0 || now < dl) &&
 		    !(close_idle && idle)))
 			continue;
+		/* an HTTPS connection's first deadline is logged when it
+		 * closes: it may have been its handshake's */
 		if (dl != 0 && now >= dl && !idle &&
-		    !__atomic_load_n(&cn->lingering, __ATOMIC_RELAXED))
+		    !__atomic_load_n(&cn->lingering, __ATOMIC_RELAXED) &&
+		    (!cn->tls ||
+		    __atomic_load_n(&cn->requests, __ATOMIC_RELAXED) > 0))
 			log_info("%s: request header deadline passed, "
 			    "closing", cn->addr);
+		__atomic_store_n(&cn->swept, 1, __ATOMIC_RELAXED);
 		shutdown(cn->fd, SHUT_RDWR);
 		http_set_deadline(cn, 0);
 		__atomic_store_n(&cn->idle, 0, __ATOMIC_RELAXED);
@@ -439,6 +486,15 @@ server_connections(struct server *s)
 
 /* --- responses --- */
 
+/* Strict-Transport-Security on https answers, when [tls] hsts is set. */
+static void
+http_hsts(struct server *s, struct req *r, struct MHD_Response *resp)
+{
+	if (s->hsts[0] != '\0' && r->conn != NULL && r->conn->tls)
+		MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, s->hsts);
+}
+
 static enum MHD_Result
 http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
     unsigned status, struct MHD_Response *resp, unsigned long long bytes,
@@ -450,6 +506,8 @@ http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
 	    __atomic_load_n(&s->draining, __ATOMIC_RELAXED)))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
+	if (fresh)
+		http_hsts(s, r, resp);
 	r->status = (int)status;
 	r->bytes = strcmp(r->method, "HEAD") == 0 || status == 304 ? 0 :
 	    bytes;
@@ -690,6 +748,7 @@ http_answer_cacheable(struct server *s, struct MHD_Connection *c,
 		return http_error(s, c, r, 500, 0);
 	}
 	http_content_headers(resp, f);
+	http_hsts(s, r, resp);
 	e = calloc(1, sizeof(*e));
 	if (e == NULL || (e->key = strdup(key)) == NULL) {
 		free(e);
@@ -717,12 +776,18 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
     const char *rel, int dir)
 {
 	char path[WEBD_PATH_MAX + 32], gzpath[WEBD_PATH_MAX + 40];
+	char key[WEBD_PATH_MAX + 40];
 	struct http_file f;
 	struct stat st, gst;
 	const char *send;
 	int fd, status, cacheable;
+	int rootfd = r->acme ? s->acmefd : s->rootfd;
+	const char *rootpath = r->acme ? s->acmepath : s->rootpath;
 
-	if (fstatat(s->rootfd, rel[0] ? rel : ".", &st, 0) == -1)
+	if (rootfd == -1)
+		return http_error(s, c, r, 404, 0);
+
+	if (fstatat(rootfd, rel[0] ? rel : ".", &st, 0) == -1)
 		return http_error(s, c, r, errno == EACCES ? 403 : 404, 0);
 	if (S_ISDIR(st.st_mode)) {
 		if (!dir) {
@@ -749,7 +814,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 		snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "",
 		    s->cf->index);
-		if (fstatat(s->rootfd, path, &st, 0) == -1)
+		if (fstatat(rootfd, path, &st, 0) == -1)
 			return http_error(s, c, r, 404, 0);
 	} else {
 		if (dir)
@@ -765,7 +830,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		snprintf(gzpath, sizeof(gzpath), "%s.gz", path);
 		if (file_accepts_gzip(http_header(c,
 		    MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
-		    fstatat(s->rootfd, gzpath, &gst, 0) == 0 &&
+		    fstatat(rootfd, gzpath, &gst, 0) == 0 &&
 		    S_ISREG(gst.st_mode)) {
 			f.gz = 1;
 			f.vary = 1;
@@ -774,12 +839,17 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 	}
 	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
-	    !r->chunked && !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	    !r->chunked && !r->acme &&
+	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	/* https answers with Strict-Transport-Security are cached apart;
+	 * \1 starts no path */
+	snprintf(key, sizeof(key), "%s%s", s->hsts[0] != '\0' &&
+	    r->conn != NULL && r->conn->tls ? "\1" : "", path);
 	if (cacheable) {
 		const struct cache_entry *e;
 
 		cache_rdlock(s->cache);
-		e = cache_find(s->cache, path, f.gz, &st);
+		e = cache_find(s->cache, key, f.gz, &st);
 		if (e != NULL) {
 			enum MHD_Result rc;
 
@@ -792,7 +862,7 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 		cache_unlock(s->cache);
 	}
-	fd = file_open(s->rootfd, s->rootpath, send, &status);
+	fd = file_open(rootfd, rootpath, send, &status);
 	if (fd == -1)
 		return http_error(s, c, r, (unsigned)status, 0);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -800,13 +870,13 @@ http_static(struct server *s, struct MHD_Connection *c, struct req *r,
 		return http_error(s, c, r, 404, 0);
 	}
 	if (!f.gz && s->cf->gzip_static &&
-	    fstatat(s->rootfd, gzpath, &gst, 0) == 0 && S_ISREG(gst.st_mode))
+	    fstatat(rootfd, gzpath, &gst, 0) == 0 && S_ISREG(gst.st_mode))
 		f.vary = 1;
 	file_etag(f.etag, sizeof(f.etag), &st);
 	f.mtime = st.st_mtim.tv_sec;
 	f.size = st.st_size;
 	if (cacheable && st.st_size <= s->cf->cache_max_file)
-		return http_answer_cacheable(s, c, r, &f, path, &st, fd);
+		return http_answer_cacheable(s, c, r, &f, key, &st, fd);
 	return http_answer(s, c, r, &f, NULL, NULL, fd);
 }
 
@@ -1065,7 +1135,10 @@ http_fwd_params(struct server *s, struct MHD_Connection *c, struct req *r,
 	rc |= http_param(fr, "SERVER_NAME", host_name);
 	rc |= http_param(fr, "SERVER_ADDR", saddr);
 	rc |= http_param(fr, "SERVER_PORT", sport);
-	rc |= http_param(fr, "REQUEST_SCHEME", "http");
+	rc |= http_param(fr, "REQUEST_SCHEME", r->conn != NULL &&
+	    r->conn->tls ? "https" : "http");
+	if (r->conn != NULL && r->conn->tls)
+		rc |= http_param(fr, "HTTPS", "on");
 	rc |= http_param(fr, "REQUEST_METHOD", r->method);
 	rc |= http_param(fr, "REQUEST_URI", r->uri);
 	rc |= http_param(fr, "DOCUMENT_URI", abs);
@@ -1453,6 +1526,28 @@ http_metrics_loc(const struct server *s, const struct webd_location *loc)
 	return s->mloc[0];
 }
 
+/* redirect_https: 301 to the same target on https. */
+static enum MHD_Result
+http_redirect_https(struct server *s, struct MHD_Connection *c,
+    struct req *r, int close)
+{
+	struct MHD_Response *resp;
+	char url[WEBD_PATH_MAX * 3 + 600];
+
+	if (redirect_https_url(url, sizeof(url), http_header(c,
+	    MHD_HTTP_HEADER_HOST), s->https_port, r->uri) == -1)
+		return http_error(s, c, r, 400, close);
+	resp = MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url);
+	if (close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	return http_queue(s, c, r, 301, resp, 0, 1);
+}
+
 /* First call: the header is complete. Refuses bodies that are too large
  * or framed in ways we do not read, and starts forwarded requests. */
 static enum MHD_Result
@@ -1515,6 +1610,15 @@ http_begin(struct server *s, struct MHD_Connection *c, struct req *r,
 		return MHD_YES;
 	}
 	snprintf(abs, sizeof(abs), "/%s%s", rel, dir && rel[0] ? "/" : "");
+	r->acme = s->cf->acme_root[0] == '/' && redirect_is_acme(abs);
+	if (r->acme)
+		return MHD_YES;	/* a static file, on any listener */
+	if (s->cf->redirect_https && (r->conn == NULL || !r->conn->tls)) {
+		/* answered on the last call, which keeps the connection;
+		 * at once, closing it, when a body would have to be read */
+		r->redirect = 1;
+		return clen != 0 ? http_redirect_https(s, c, r, 1) : MHD_YES;
+	}
 	loc = config_route(s->cf, abs);
 	r->mloc = http_metrics_loc(s, loc);
 	if (loc != NULL && loc->fastcgi_pass.n > 0) {
@@ -1539,6 +1643,8 @@ http_route(struct server *s, struct MHD_Connection *c, struct req *r)
 
 	if (r->bad_path)
 		return http_error(s, c, r, 400, 0);
+	if (r->redirect)
+		return http_redirect_https(s, c, r, 0);
 	q = strchr(r->uri, '?');
 	if (path_normalize(r->uri, q ? (size_t)(q - r->uri) : strlen(r->uri),
 	    rel, sizeof(rel), &dir, &err) == -1)
@@ -1771,6 +1877,7 @@ loop_main(void *arg)
 	long long until;
 
 	http_loop = l;
+	tls_thread_use(l->srv->tls);
 	while (!(__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_STOP))
 		loop_once(l, 1000);
 	/* Requests still waiting on a backend end with 502 (or are cut),
@@ -1786,11 +1893,11 @@ loop_main(void *arg)
 }
 
 static struct MHD_Daemon *
-server_daemon(struct server *s, int fd, unsigned limit)
+server_daemon(struct server *s, int fd, int tls, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
 	/* MHD zeroes the whole pool after each request, so every kept-alive
 	 * connection costs its full size in memory: the header plus room
 	 * for the parsed fields and the response header. */
@@ -1810,6 +1917,9 @@ server_daemon(struct server *s, int fd, unsigned limit)
 	    /* Not MHD_OPTION_STRICT_FOR_CLIENT 1: http_strict() checks
 	     * more, and 0.9.75 then writes its 400 for a missing Host
 	     * with its header lines twice. */
+	    tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END,
+	    tls_priorities(),
+	    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_cert_callback(),
 	    MHD_OPTION_END);
 }
 
@@ -1827,12 +1937,13 @@ loop_epoll_add(struct loop *l, int fd, struct webd_ev *ev)
 /* A loop with a daemon on each of fds[0..nfds-1] (duplicated); its thread
  * is started later. Returns 0, or -1 with a message in err. */
 static int
-loop_init(struct loop *l, struct server *s, const int *fds, size_t nfds,
-    unsigned nloops, unsigned limit, char *err, size_t errlen)
+loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
+    size_t nfds, unsigned nloops, unsigned limit, char *err, size_t errlen)
 {
 	size_t i;
 
 	l->ev.fn = loop_command;
+	l->srv = s;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->epfd == -1 || l->evfd == -1 ||
@@ -1850,7 +1961,7 @@ loop_init(struct loop *l, struct server *s, const int *fds, size_t nfds,
 	for (i = 0; i < nfds; i++) {
 		struct loop_mhd *m = &l->mhd[i];
 		const union MHD_DaemonInfo *di;
-		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		int fd = fcntl(fds[i].fd, F_DUPFD_CLOEXEC, 3);
 
 		if (fd == -1) {
 			snprintf(err, errlen, "dup: %s", strerror(errno));
@@ -1858,7 +1969,7 @@ loop_init(struct loop *l, struct server *s, const int *fds, size_t nfds,
 		}
 		m->ev.fn = loop_mhd_event;
 		m->loop = l;
-		m->d = server_daemon(s, fd, limit);
+		m->d = server_daemon(s, fd, fds[i].tls, limit);
 		if (m->d == NULL) {
 			close(fd);
 			snprintf(err, errlen, "libmicrohttpd did not start");
@@ -1900,11 +2011,53 @@ loop_free(struct loop *l)
 		close(l->epfd);
 }
 
+/* The port of the first HTTPS socket, where redirect_https sends. */
+static unsigned
+server_https_port(const struct server_socket *socks, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&ss, 0, sizeof(ss));
+		sl = sizeof(ss);
+		if (!socks[i].tls ||
+		    getsockname(socks[i].fd, (struct sockaddr *)&ss, &sl) == -1)
+			continue;
+		if (ss.ss_family == AF_INET)
+			return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		if (ss.ss_family == AF_INET6)
+			return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return 443;
+}
+
+/* acme_root, when set and there: a missing one answers 404. */
+static void
+server_acme_root(struct server *s)
+{
+	const char *dir = s->cf->acme_root;
+
+	s->acmefd = -1;
+	if (dir[0] != '/')
+		return;
+	s->acmefd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->acmefd == -1 || realpath(dir, s->acmepath) == NULL) {
+		log_info("acme_root %s: %s", dir, strerror(errno));
+		if (s->acmefd >= 0)
+			close(s->acmefd);
+		s->acmefd = -1;
+	}
+}
+
 struct server *
-server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
-    size_t nfds, char *err, size_t errlen)
+server_start(struct webd_config *cf, struct accesslog *al,
+    struct tls_ctx *tls, const struct server_socket *fds, size_t nfds,
+    char *err, size_t errlen)
 {
 	struct server *s = calloc(1, sizeof(*s));
+	const struct webd_tls *td = config_tls_default(cf);
 	unsigned threads, limit;
 	size_t i;
 
@@ -1912,11 +2065,24 @@ server_start(struct webd_config *cf, struct accesslog *al, const int *fds,
 		snprintf(err, errlen, "out of memory");
 		config_free(cf);
 		accesslog_close(al);
+		tls_free(tls);
 		return NULL;
 	}
 	s->cf = cf;
 	s->al = al;
+	s->tls = tls;
 	s->rootfd = -1;
+	server_acme_root(s);
+	s->https_port = server_https_port(fds, nfds);
+	if (td != NULL && td->hsts > 0)
+		snprintf(s->hsts, sizeof(s->hsts), "max-age=%lld", td->hsts);
+	for (i = 0; i < nfds; i++) {
+		if (fds[i].tls && tls_count(tls) == 0) {
+			snprintf(err, errlen, "an HTTPS socket needs a [tls] "
+			    "section with certificate and key");
+			goto fail;
+		}
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	s->rootfd = open(cf->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd == -1 || realpath(cf->root, s->rootpath) == NULL) {
@@ -2017,6 +2183,9 @@ server_stop(struct server *s)
 	free(s->mloc);
 	if (s->rootfd >= 0)
 		close(s->rootfd);
+	if (s->acmefd >= 0)
+		close(s->acmefd);
+	tls_free(s->tls);
 	config_free(s->cf);
 	accesslog_close(s->al);
 	pthread_mutex_destroy(&s->lock);

@@ -29,11 +29,17 @@ static const char webd_help[] =
     "\n"
     "Signals: HUP reloads the configuration, TERM stops gracefully.\n";
 
-/* The listening sockets: from systemd, or bound from `listen`. */
+/* The listening sockets: from systemd, or bound from `listen` and
+ * `listen_tls`. */
 struct listener {
 	char addr[256];
 	int fd;
+	int tls;
 };
+
+/* The name of the sockets systemd passes for HTTPS
+ * (FileDescriptorName=); any other name is plain HTTP. */
+#define WEBD_SD_HTTPS "https"
 
 struct webd {
 	const char *config_path;
@@ -60,9 +66,10 @@ webd_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Loads and checks a config with its access log. 0, or -1 with err. */
+/* Loads and checks a config with its certificates and access log. 0,
+ * or -1 with err. */
 static int
-webd_load(const char *path, struct webd_config **cfp,
+webd_load(const char *path, struct webd_config **cfp, struct tls_ctx **tlsp,
     struct accesslog **alp, char *err, size_t errlen)
 {
 	struct webd_config *cf;
@@ -75,9 +82,15 @@ webd_load(const char *path, struct webd_config **cfp,
 		config_free(cf);
 		return -1;
 	}
+	*tlsp = tls_load(cf, err, errlen);
+	if (*tlsp == NULL) {
+		config_free(cf);
+		return -1;
+	}
 	*alp = accesslog_open(cf->access_log, msg, sizeof(msg));
 	if (*alp == NULL) {
 		snprintf(err, errlen, "%s: %s", path, msg);
+		tls_free(*tlsp);
 		config_free(cf);
 		return -1;
 	}
@@ -100,14 +113,15 @@ webd_listeners(struct webd *w, const struct webd_config *cf,
 		*n = w->nls;
 		return 0;
 	}
-	ls = calloc(cf->listen.n, sizeof(*ls));
+	ls = calloc(cf->listen.n + cf->listen_tls.n + 1, sizeof(*ls));
 	if (ls == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < cf->listen.n; i++) {
-		snprintf(ls[i].addr, sizeof(ls[i].addr), "%s",
-		    cf->listen.v[i]);
+	for (i = 0; i < cf->listen.n + cf->listen_tls.n; i++) {
+		ls[i].tls = i >= cf->listen.n;
+		snprintf(ls[i].addr, sizeof(ls[i].addr), "%s", ls[i].tls ?
+		    cf->listen_tls.v[i - cf->listen.n] : cf->listen.v[i]);
 		ls[i].fd = -1;
 		for (j = 0; j < w->nls; j++)
 			if (strcmp(w->ls[j].addr, ls[i].addr) == 0)
@@ -119,7 +133,7 @@ webd_listeners(struct webd *w, const struct webd_config *cf,
 			goto fail;
 	}
 	*out = ls;
-	*n = cf->listen.n;
+	*n = cf->listen.n + cf->listen_tls.n;
 	return 0;
 fail:
 	/* close only the sockets this call bound */
@@ -185,14 +199,28 @@ webd_metrics(struct webd *w, const char *addr)
 
 static struct server *
 webd_start(const struct listener *ls, size_t nls, struct webd_config *cf,
-    struct accesslog *al, char *err, size_t errlen)
+    struct tls_ctx *tls, struct accesslog *al, char *err, size_t errlen)
 {
-	int fds[64];
+	struct server_socket socks[64];
 	size_t i, n = nls < 64 ? nls : 64;
 
-	for (i = 0; i < n; i++)
-		fds[i] = ls[i].fd;
-	return server_start(cf, al, fds, n, err, errlen);
+	for (i = 0; i < n; i++) {
+		socks[i].fd = ls[i].fd;
+		socks[i].tls = ls[i].tls;
+	}
+	return server_start(cf, al, tls, socks, n, err, errlen);
+}
+
+/* Logs the certificates in use. */
+static void
+webd_log_certs(const struct tls_ctx *tls)
+{
+	size_t i;
+	char line[512];
+
+	for (i = 0; i < tls_count(tls); i++)
+		log_info("certificate %s", tls_describe(tls, i, line,
+		    sizeof(line)));
 }
 
 /* Forgets a listener set that was not taken: closes what it bound. */
@@ -217,6 +245,7 @@ static void
 webd_reload(struct webd *w)
 {
 	struct webd_config *cf;
+	struct tls_ctx *tls;
 	struct accesslog *al;
 	struct listener *ls;
 	struct server *srv;
@@ -230,19 +259,22 @@ webd_reload(struct webd *w)
 		log_err("reload refused: too many reloads still draining");
 		goto out;
 	}
-	if (webd_load(w->config_path, &cf, &al, err, sizeof(err)) == -1) {
+	if (webd_load(w->config_path, &cf, &tls, &al, err, sizeof(err)) ==
+	    -1) {
 		log_err("reload refused, old configuration kept: %s", err);
 		goto out;
 	}
 	if (webd_listeners(w, cf, &ls, &nls, err, sizeof(err)) == -1) {
 		log_err("reload refused, old configuration kept: %s", err);
 		config_free(cf);
+		tls_free(tls);
 		accesslog_close(al);
 		goto out;
 	}
 	drain = cf->drain_timeout;
 	snprintf(maddr, sizeof(maddr), "%s", cf->metrics_listen);
-	srv = webd_start(ls, nls, cf, al, err, sizeof(err));
+	webd_log_certs(tls);
+	srv = webd_start(ls, nls, cf, tls, al, err, sizeof(err));
 	if (srv == NULL) {
 		log_err("reload refused, old configuration kept: %s", err);
 		webd_drop_listeners(w, ls, nls);
@@ -367,6 +399,7 @@ webd_open_listeners(struct webd *w, const struct webd_config *cf)
 		}
 		for (i = 0; i < n; i++) {
 			w->ls[i].fd = sk[i].fd;
+			w->ls[i].tls = strcmp(sk[i].name, WEBD_SD_HTTPS) == 0;
 			snprintf(w->ls[i].addr, sizeof(w->ls[i].addr), "%s",
 			    sk[i].name);
 		}
@@ -380,7 +413,26 @@ webd_open_listeners(struct webd *w, const struct webd_config *cf)
 		return -1;
 	}
 	for (i = 0; i < (int)w->nls; i++)
-		log_info("listening on %s", w->ls[i].addr);
+		log_info("listening on %s%s", w->ls[i].addr,
+		    w->ls[i].tls ? " (https)" : "");
+	return 0;
+}
+
+/* 1 (after saying so) when systemd passed an HTTPS socket but the
+ * configuration has no certificate for it. */
+static int
+webd_https_without_cert(const struct webd *w, const struct tls_ctx *tls)
+{
+	size_t i;
+
+	for (i = 0; i < w->nls; i++) {
+		if (w->ls[i].tls && tls_count(tls) == 0) {
+			log_err("%s: systemd passes an https socket, but there "
+			    "is no [tls] section with certificate and key",
+			    w->config_path);
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -390,6 +442,7 @@ main(int argc, char **argv)
 	struct webd w;
 	struct cli_opts opts = { WEBD_DEFAULT_CONFIG, 0 };
 	struct webd_config *cf;
+	struct tls_ctx *tls;
 	struct accesslog *al;
 	unsigned long long last_req = 0;
 	long long last_status, last_wd = 0;
@@ -405,12 +458,13 @@ main(int argc, char **argv)
 	if (getenv("WEBD_DEBUG") != NULL)
 		log_set_level(LOG_PRIO_DEBUG);
 	cli_parse_daemon(argc, argv, webd_usage, webd_help, &opts);
-	if (webd_load(opts.config, &cf, &al, err, sizeof(err)) == -1) {
+	if (webd_load(opts.config, &cf, &tls, &al, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_CONFIG;
 	}
 	if (opts.test) {
 		config_free(cf);
+		tls_free(tls);
 		accesslog_close(al);
 		cli_config_ok();
 		return EXIT_OK;
@@ -423,15 +477,27 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (tls_init(err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		return EXIT_RUNTIME;
+	}
 	if (webd_open_listeners(&w, cf) == -1) {
 		config_free(cf);
+		tls_free(tls);
 		accesslog_close(al);
 		return EXIT_RUNTIME;
+	}
+	if (webd_https_without_cert(&w, tls)) {
+		config_free(cf);
+		tls_free(tls);
+		accesslog_close(al);
+		return EXIT_CONFIG;
 	}
 	w.drain_ms = cf->drain_timeout;
 	snprintf(w.metrics_addr, sizeof(w.metrics_addr), "off");
 	webd_metrics(&w, cf->metrics_listen);
-	w.cur = webd_start(w.ls, w.nls, cf, al, err, sizeof(err));
+	webd_log_certs(tls);
+	w.cur = webd_start(w.ls, w.nls, cf, tls, al, err, sizeof(err));
 	if (w.cur == NULL) {
 		log_err("%s", err);
 		return EXIT_RUNTIME;

@@ -6,23 +6,26 @@ SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
 	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c \
-	webd/realip.c webd/metrics.c
-foobar-webd_PKGS = libmicrohttpd libsystemd
+	webd/realip.c webd/metrics.c webd/tls.c webd/redirect.c
+foobar-webd_PKGS = libmicrohttpd libsystemd gnutls
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
 	webd/cgi.c webd/body.c webd/strict.c webd/realip.c \
-	webd/metrics.c
-test-webd_PKGS = libsystemd
+	webd/metrics.c webd/tls.c webd/redirect.c
+test-webd_PKGS = libsystemd gnutls
 
-FUZZERS += fuzz-path fuzz-range fuzz-strict
+FUZZERS += fuzz-path fuzz-range fuzz-strict fuzz-redirect
 fuzz-path_SRCS = tests/fuzz/fuzz_path.c webd/path.c
 fuzz-path_CORPUS = tests/fuzz/corpus/path
 fuzz-range_SRCS = tests/fuzz/fuzz_range.c webd/range.c webd/cond.c
 fuzz-range_CORPUS = tests/fuzz/corpus/range
 fuzz-strict_SRCS = tests/fuzz/fuzz_strict.c webd/strict.c
 fuzz-strict_CORPUS = tests/fuzz/corpus/strict
+# redirect_https: the Host header into a Location URL
+fuzz-redirect_SRCS = tests/fuzz/fuzz_redirect.c webd/redirect.c
+fuzz-redirect_CORPUS = tests/fuzz/corpus/redirect
 ITESTS += tests/webd/static.sh
 
 INSTALL_TARGETS += install-webd
@@ -46,3 +49,4 @@ UNIT_TESTS += test-realip
 test-realip_SRCS = tests/unit/test_realip.c webd/realip.c
 test-realip_PKGS = libsystemd
 ITESTS += tests/webd/realip.sh
+ITESTS += tests/webd/tls.sh

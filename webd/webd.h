@@ -103,9 +103,20 @@ struct webd_location {
 	long long keepalive;		/* idle connections kept per backend */
 };
 
+/* A [tls] or [tls NAME] section. */
+struct webd_tls {
+	char *name;			/* NULL: [tls], the default */
+	char *certificate;		/* PEM, leaf first */
+	char *key;			/* PEM */
+	long long hsts;			/* [tls] only: seconds, 0: none */
+};
+
 struct webd_config {
 	char *path;			/* the file read */
 	struct conf_list listen;
+	struct conf_list listen_tls;
+	int redirect_https;
+	char *acme_root;		/* "off" or a directory */
 	char *root;
 	char *index;
 	char *access_log;		/* "stderr", "off" or a file path */
@@ -130,6 +141,8 @@ struct webd_config {
 	char *metrics_listen;		/* [metrics] listen, or "off" */
 	struct webd_location **locations;
 	size_t nlocations;
+	struct webd_tls **tls;		/* [tls] first when there is one */
+	size_t ntls;
 };
 
 /* Reads and checks path. Returns a new config, or NULL with "FILE:LINE:
@@ -138,6 +151,9 @@ struct webd_config *config_load(const char *path, char *err, size_t errlen);
 
 /* Frees a config; NULL is fine. */
 void config_free(struct webd_config *cf);
+
+/* The [tls] section, or NULL. */
+const struct webd_tls *config_tls_default(const struct webd_config *cf);
 
 /* The location whose prefix is the longest one that starts path (with its
  * leading slash), or NULL for plain static files. */
@@ -228,10 +244,11 @@ struct accesslog_entry {
 	unsigned long long bytes;
 	const char *referer;
 	const char *user_agent;
+	const char *scheme;	/* "http" (also for NULL) or "https" */
 };
 
-/* Formats a combined-format line (without newline) into buf, escaping
- * client data. Pure. Returns the length. */
+/* Formats a combined-format line followed by the scheme (without
+ * newline) into buf, escaping client data. Pure. Returns the length. */
 size_t accesslog_format(char *buf, size_t len,
     const struct accesslog_entry *e);
 
@@ -407,16 +424,83 @@ uint64_t metrics_now_us(void);
  * bytes), or NULL when out of memory. */
 char *metrics_render(size_t *len);
 
+/* tls.c - certificates and GnuTLS */
+
+struct tls_ctx;
+
+/* A function pointer of no particular type (see tls_cert_callback()). */
+typedef void (*tls_fn)(void);
+
+/* The GnuTLS priority string of every TLS listener. */
+const char *tls_priorities(void);
+
+/* Makes the session ticket key, once per process. 0, or -1 with err. */
+int tls_init(char *err, size_t errlen);
+
+/* Checks that certfile holds a PEM chain whose leaf is valid at now and
+ * that keyfile holds its PEM private key. 0, or -1 with a message naming
+ * the file in err. */
+int tls_check(const char *certfile, const char *keyfile, time_t now,
+    char *err, size_t errlen);
+
+/* Loads and checks the certificates of cf's [tls] sections. Returns them
+ * (none when cf has no [tls]), or NULL with "FILE:LINE: message" in err. */
+struct tls_ctx *tls_load(const struct webd_config *cf, char *err,
+    size_t errlen);
+
+/* Frees; NULL is fine. */
+void tls_free(struct tls_ctx *t);
+
+/* How many certificates t holds; a line about the ith in buf. */
+size_t tls_count(const struct tls_ctx *t);
+const char *tls_describe(const struct tls_ctx *t, size_t i, char *buf,
+    size_t len);
+
+/* The certificates that handshakes run by the calling thread choose
+ * from: each loop thread names its server's. */
+void tls_thread_use(const struct tls_ctx *t);
+
+/* The gnutls_certificate_retrieve_function2 that chooses by SNI among
+ * the calling thread's certificates, for MHD_OPTION_HTTPS_CERT_CALLBACK
+ * (webd.h stays free of GnuTLS types). */
+tls_fn tls_cert_callback(void);
+
+/* A new TLS connection's gnutls_session_t: enables session tickets, and
+ * sets *done to 1 once its handshake is complete (on the thread that
+ * runs it). 0, or -1 when tickets could not be enabled. */
+int tls_session_start(void *session, int *done);
+
+/* redirect.c - pure */
+
+/* 1 when the request path (as sent, before any query) is under
+ * /.well-known/acme-challenge/, which acme_root serves. */
+int redirect_is_acme(const char *uri);
+
+/* Writes the https URL for the request target uri (origin form, query
+ * kept) on host (the Host header; a port in it is dropped) and port (443
+ * is left out) into buf. Returns 0, or -1 when host is not a host name
+ * or address, or uri is not in origin form, or it does not fit. */
+int redirect_https_url(char *buf, size_t len, const char *host,
+    unsigned port, const char *uri);
+
 /* http.c - the only file that speaks libmicrohttpd */
 
 struct server;
 struct metrics_server;
 
-/* Starts serving cf on the listening sockets fds[0..nfds-1] (the caller
- * keeps them; the server uses duplicates). Takes ownership of cf and al.
+struct server_socket {
+	int fd;
+	int tls;		/* 1: HTTPS */
+};
+
+/* Starts serving cf on the listening sockets socks[0..nsocks-1] (the
+ * caller keeps them; the server uses duplicates), those marked tls with
+ * the certificates in tls. Takes ownership of cf, al and tls.
  * Returns the server, or NULL with a message in err. */
+
 struct server *server_start(struct webd_config *cf, struct accesslog *al,
-    const int *fds, size_t nfds, char *err, size_t errlen);
+    struct tls_ctx *tls, const struct server_socket *socks, size_t nsocks,
+    char *err, size_t errlen);
 
 /* Stops accepting; connections in progress finish, each with
  * "Connection: close"; close_idle also closes idle keep-alive

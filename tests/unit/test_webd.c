@@ -1,7 +1,9 @@
 /* test_webd.c - webd's pure modules: the path normaliser, the Range
  * parser, conditional requests and dates, MIME types, Accept-Encoding,
  * the access log line, routing, listen addresses, request bodies (their
- * deadline, and memory then file). */
+ * deadline, and memory then file), the [tls] configuration and the
+ * certificate checks (on certificates made by openssl at test time), the
+ * https redirect. */
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../webd/webd.h"
@@ -285,7 +288,11 @@ START_TEST(test_accesslog)
 
 	accesslog_format(buf, sizeof(buf), &e);
 	ck_assert_str_eq(buf, "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] "
-	    "\"GET /a\\x22b\\x0a HTTP/1.1\" 200 12 \"-\" \"curl/8\"");
+	    "\"GET /a\\x22b\\x0a HTTP/1.1\" 200 12 \"-\" \"curl/8\" http");
+	e.scheme = "https";
+	accesslog_format(buf, sizeof(buf), &e);
+	ck_assert_msg(strstr(buf, "\"curl/8\" https") != NULL, "%s", buf);
+	ck_assert_int_eq(buf[strlen(buf) - 1], 's');
 }
 END_TEST
 
@@ -819,6 +826,275 @@ START_TEST(test_metrics_exact)
 }
 END_TEST
 
+/* A config that is refused, with an error that contains want. */
+static void
+conf_refused(const char *text, const char *want)
+{
+	char err[1024];
+	char *p = write_conf(text);
+
+	ck_assert_ptr_null(config_load(p, err, sizeof(err)));
+	unlink(p);
+	ck_assert_msg(strstr(err, want) != NULL, "\"%s\" not in \"%s\"", want,
+	    err);
+}
+
+START_TEST(test_config_tls)
+{
+	struct webd_config *cf;
+	char err[512];
+	char *p = write_conf("[server]\nlisten_tls = 127.0.0.1:8443\n"
+	    "listen_tls = [::1]:8443\nredirect_https = yes\n"
+	    "[tls b.example]\ncertificate = /b.crt\nkey = /b.key\n"
+	    "[tls]\ncertificate = /a.crt\nkey = /a.key\nhsts = 31536000\n");
+
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_int_eq(cf->listen_tls.n, 2);
+	ck_assert_int_eq(cf->listen.n, 0);	/* no plain default then */
+	ck_assert_int_eq(cf->redirect_https, 1);
+	ck_assert_str_eq(cf->acme_root, "/var/lib/foobar/acme");
+	ck_assert_int_eq(cf->ntls, 2);
+	ck_assert_ptr_eq(config_tls_default(cf), cf->tls[0]);
+	ck_assert_ptr_null(cf->tls[0]->name);
+	ck_assert_str_eq(cf->tls[0]->certificate, "/a.crt");
+	ck_assert_int_eq(cf->tls[0]->hsts, 31536000);
+	ck_assert_str_eq(cf->tls[1]->name, "b.example");
+	ck_assert_str_eq(cf->tls[1]->key, "/b.key");
+	config_free(cf);
+
+	p = write_conf("[server]\nacme_root = off\n");
+	cf = config_load(p, err, sizeof(err));
+	unlink(p);
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_int_eq(cf->redirect_https, 0);
+	ck_assert_int_eq(cf->ntls, 0);
+	ck_assert_ptr_null(config_tls_default(cf));
+	ck_assert_int_eq(cf->listen.n, 1);
+	config_free(cf);
+
+	conf_refused("[server]\nroot = /tmp\nlisten_tls = 127.0.0.1:8443\n",
+	    ":3: listen_tls needs a [tls] section");
+	conf_refused("[server]\nlisten_tls = here\n", ":2: listen_tls: ");
+	conf_refused("[tls]\ncertificate = /a.crt\n",
+	    "[tls] needs both certificate and key");
+	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls x.org]\n"
+	    "key = /b\n", "[tls x.org] needs both certificate and key");
+	conf_refused("[tls x.org]\ncertificate = /a\nkey = /b\n",
+	    "needs a [tls] section");
+	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls x.org]\n"
+	    "certificate = /a\nkey = /b\nhsts = 5\n",
+	    ":7: unknown key \"hsts\"");
+	conf_refused("[tls a_b]\ncertificate = /a\nkey = /b\n",
+	    "\"a_b\" is not a host name");
+	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls]\n",
+	    ":4: [tls]: section repeated");
+	conf_refused("[tls]\ncertificate = /a\nkey = /b\n[tls X.org]\n"
+	    "[tls x.ORG]\n", "section repeated");
+	conf_refused("[tls]\ncertificate = /a\nkey = /b\nhsts = -1\n", ":4:");
+	conf_refused("[server]\nacme_root = acme\n",
+	    ":2: acme_root: \"acme\" is not an absolute path or off");
+	conf_refused("[server]\nredirect_https = maybe\n", ":2:");
+}
+END_TEST
+
+/* A temporary folder with test certificates made by openssl: ECDSA P-256
+ * and RSA 2048 leaves signed by a test CA, valid for 10 days. */
+static char tls_dir[64];
+
+static void
+tls_make(const char *name, const char *keyalg)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cd %s && "
+	    "openssl req -newkey %s -nodes -keyout %s.key -out %s.csr "
+	    "-subj /CN=%s 2>/dev/null && "
+	    "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 10 -out %s.crt 2>/dev/null && "
+	    "cat %s.crt ca.pem > %s.chain", tls_dir, keyalg, name, name,
+	    name, name, name, name, name);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+tls_setup(void)
+{
+	char cmd[512];
+
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/test-webd-tls-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tls_dir));
+	snprintf(cmd, sizeof(cmd), "cd %s && openssl req -x509 -newkey ec "
+	    "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
+	    "-out ca.pem -days 30 -subj /CN=test-ca 2>/dev/null && "
+	    "echo garbage > junk.pem && mkdir adir", tls_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	tls_make("ec", "ec -pkeyopt ec_paramgen_curve:P-256");
+	tls_make("rsa", "rsa:2048");
+}
+
+static void
+tls_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tls_dir);
+}
+
+/* tls_check on two files of tls_dir at now + days: 0, or -1 with err
+ * containing want. */
+static void
+tls_expect(const char *cert, const char *key, long days, const char *want)
+{
+	char c[128], k[128], err[1024] = "";
+	int rc;
+
+	snprintf(c, sizeof(c), "%s/%s", tls_dir, cert);
+	snprintf(k, sizeof(k), "%s/%s", tls_dir, key);
+	rc = tls_check(c, k, time(NULL) + days * 86400, err, sizeof(err));
+	if (want == NULL) {
+		ck_assert_msg(rc == 0, "%s %s: %s", cert, key, err);
+		return;
+	}
+	ck_assert_msg(rc == -1, "%s %s accepted", cert, key);
+	ck_assert_msg(strstr(err, want) != NULL, "\"%s\" not in \"%s\"",
+	    want, err);
+}
+
+START_TEST(test_tls_check)
+{
+	tls_expect("ec.crt", "ec.key", 0, NULL);
+	tls_expect("rsa.crt", "rsa.key", 0, NULL);
+	tls_expect("ec.chain", "ec.key", 0, NULL);	/* leaf + CA */
+	tls_expect("rsa.chain", "rsa.key", 9, NULL);
+	tls_expect("ec.crt", "rsa.key", 0, "rsa.key does not match "
+	    "certificate");
+	tls_expect("rsa.crt", "ec.key", 0, "ec.key does not match");
+	tls_expect("ec.crt", "ec.key", 11, "certificate");
+	tls_expect("ec.crt", "ec.key", 11, "ec.crt: expired on ");
+	tls_expect("ec.crt", "ec.key", -1, "ec.crt: not valid before ");
+	tls_expect("missing.crt", "ec.key", 0,
+	    "certificate /tmp/test-webd-tls-");
+	tls_expect("missing.crt", "ec.key", 0,
+	    "missing.crt: No such file or directory");
+	tls_expect("ec.crt", "missing.key", 0,
+	    "key /tmp/test-webd-tls-");
+	tls_expect("adir", "ec.key", 0, "adir: Is a directory");
+	tls_expect("junk.pem", "ec.key", 0, "junk.pem: no PEM certificate");
+	tls_expect("ec.key", "ec.key", 0, "ec.key: no PEM certificate");
+	tls_expect("ec.crt", "junk.pem", 0, "junk.pem: not a PEM private "
+	    "key");
+	tls_expect("ec.crt", "ec.crt", 0, "ec.crt: not a PEM private key");
+}
+END_TEST
+
+/* tls_load names the config line of the file it refuses. */
+START_TEST(test_tls_load)
+{
+	struct webd_config *cf;
+	struct tls_ctx *t;
+	char text[1024], err[1024], buf[256];
+	char *p;
+
+	snprintf(text, sizeof(text), "[tls]\ncertificate = %s/ec.chain\n"
+	    "key = %s/ec.key\n[tls rsa.test]\ncertificate = %s/rsa.crt\n"
+	    "key = %s/rsa.key\n", tls_dir, tls_dir, tls_dir, tls_dir);
+	p = write_conf(text);
+	cf = config_load(p, err, sizeof(err));
+	ck_assert_msg(cf != NULL, "%s", err);
+	t = tls_load(cf, err, sizeof(err));
+	ck_assert_msg(t != NULL, "%s", err);
+	ck_assert_int_eq(tls_count(t), 2);
+	ck_assert_msg(strncmp(tls_describe(t, 0, buf, sizeof(buf)),
+	    "default: serial ", 16) == 0, "%s", buf);
+	ck_assert_msg(strncmp(tls_describe(t, 1, buf, sizeof(buf)),
+	    "rsa.test: serial ", 17) == 0, "%s", buf);
+	tls_free(t);
+	config_free(cf);
+	unlink(p);
+
+	snprintf(text, sizeof(text), "[tls]\ncertificate = %s/ec.crt\n"
+	    "key = %s/ec.key\n\n[tls rsa.test]\ncertificate = %s/rsa.crt\n"
+	    "key = %s/ec.key\n", tls_dir, tls_dir, tls_dir, tls_dir);
+	p = write_conf(text);
+	cf = config_load(p, err, sizeof(err));
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_ptr_null(tls_load(cf, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0 &&
+	    strstr(err, ":7: key ") != NULL &&
+	    strstr(err, "ec.key does not match certificate") != NULL, "%s",
+	    err);
+	config_free(cf);
+	unlink(p);
+
+	snprintf(text, sizeof(text), "[tls]\ncertificate = %s/junk.pem\n"
+	    "key = %s/ec.key\n", tls_dir, tls_dir);
+	p = write_conf(text);
+	cf = config_load(p, err, sizeof(err));
+	ck_assert_msg(cf != NULL, "%s", err);
+	ck_assert_ptr_null(tls_load(cf, err, sizeof(err)));
+	ck_assert_msg(strstr(err, ":2: certificate ") != NULL, "%s", err);
+	config_free(cf);
+	unlink(p);
+
+	p = write_conf("[server]\n");	/* no [tls]: nothing to load */
+	cf = config_load(p, err, sizeof(err));
+	ck_assert_msg(cf != NULL, "%s", err);
+	t = tls_load(cf, err, sizeof(err));
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(tls_count(t), 0);
+	tls_free(t);
+	config_free(cf);
+	unlink(p);
+}
+END_TEST
+
+START_TEST(test_redirect)
+{
+	char buf[256];
+
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "example.org",
+	    443, "/a/b?x=1&y=%20"), 0);
+	ck_assert_str_eq(buf, "https://example.org/a/b?x=1&y=%20");
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf),
+	    "Example.org:8080", 8443, "/"), 0);
+	ck_assert_str_eq(buf, "https://Example.org:8443/");
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "[::1]:80",
+	    443, "/x"), 0);
+	ck_assert_str_eq(buf, "https://[::1]/x");
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "127.0.0.1",
+	    443, "/x"), 0);
+	ck_assert_str_eq(buf, "https://127.0.0.1/x");
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), NULL, 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "", 443, "/"),
+	    -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "evil/x", 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "a@b", 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "a:", 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "a:8x", 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "[::1", 443,
+	    "/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "a.org", 443,
+	    "*"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, sizeof(buf), "a.org", 443,
+	    "http://b.org/"), -1);
+	ck_assert_int_eq(redirect_https_url(buf, 20, "a.org", 443,
+	    "/a-long-path-that-does-not-fit"), -1);
+	ck_assert_int_eq(redirect_is_acme("/.well-known/acme-challenge/t"), 1);
+	ck_assert_int_eq(redirect_is_acme("/.well-known/acme-challenge/"), 1);
+	ck_assert_int_eq(redirect_is_acme("/.well-known/acme-challenge"), 0);
+	ck_assert_int_eq(redirect_is_acme("/.well-known/other"), 0);
+}
+END_TEST
+
 static Suite *
 webd_suite(void)
 {
@@ -847,6 +1123,14 @@ webd_suite(void)
 	tcase_add_test(tc, test_strict_syntax);
 	tcase_add_test(tc, test_strict_trailer);
 	tcase_add_test(tc, test_metrics_exact);
+	tcase_add_test(tc, test_config_tls);
+	tcase_add_test(tc, test_redirect);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_unchecked_fixture(tc, tls_setup, tls_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_tls_check);
+	tcase_add_test(tc, test_tls_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

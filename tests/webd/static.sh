@@ -227,7 +227,7 @@ rm "$root/change.txt"
 check "deleted file: 404" [ "$(code "$url/change.txt")" = 404 ]
 
 # access log
-check "access log in combined format" grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /style\.css HTTP/1\.1" 200 7 "-" "curl/[^"]*"$' "$tmp/access.log"
+check "access log in combined format" grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /style\.css HTTP/1\.1" 200 7 "-" "curl/[^"]*" http$' "$tmp/access.log"
 
 # connection caps: above libmicrohttpd's default of 1,020, and per address
 check "1,050 connections at once all answered" [ "$($RAW count "$port" 1050)" = 1050 ]

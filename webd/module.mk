@@ -32,13 +32,18 @@ INSTALL_TARGETS += install-webd
 install-webd: $(O)/bin/foobar-webd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+		$(DESTDIR)$(SYSCONFDIR)/foobar $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(SYSCONFDIR)/letsencrypt/renewal-hooks/deploy \
+		$(DESTDIR)/var/lib/foobar/acme
 	install -m 755 $(O)/bin/foobar-webd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 webd/foobar-webd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 webd/webd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/webd.conf $(DESTDIR)$(SYSCONFDIR)/foobar/webd.conf
 	install -m 644 etc/systemd/foobar-webd.socket \
+		etc/systemd/foobar-webd-https.socket \
 		etc/systemd/foobar-webd.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
+	install -m 755 webd/certbot-deploy-hook \
+		$(DESTDIR)$(SYSCONFDIR)/letsencrypt/renewal-hooks/deploy/foobar-webd
 ITESTS += tests/webd/systemd.sh
 ITESTS += tests/webd/fastcgi.sh
 ITESTS += tests/webd/smuggle.sh

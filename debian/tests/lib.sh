@@ -35,6 +35,11 @@ ok() {
 	[ "$(code "$1")" = 200 ]
 }
 
+# ok_tls: https://127.0.0.1/ answers 200 (any certificate).
+ok_tls() {
+	[ "$(code https://127.0.0.1/ -k)" = 200 ]
+}
+
 # post NAME TEXT: post a guestbook message through webd; prints the status
 # and leaves the answer in $tmp/body.
 post() {

@@ -6,7 +6,14 @@
 site
 C=$T/cluster.conf
 mkdir -p "$T/www"
-sed "s|^root = .*|root = $T/www|" "$SRCDIR/etc/webd.conf" >"$T/webd.conf"
+# The shipped [tls] names the installed snakeoil links: a pair of our own.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 2 -subj /CN=web1 -keyout "$T/key.pem" -out "$T/cert.pem" \
+    2>/dev/null || { echo "openssl req failed"; exit 1; }
+sed -e "s|^root = .*|root = $T/www|" \
+    -e "s|^certificate = /etc/foobar/tls/fullchain.pem$|certificate = $T/cert.pem|" \
+    -e "s|^key = /etc/foobar/tls/privkey.pem$|key = $T/key.pem|" \
+    "$SRCDIR/etc/webd.conf" >"$T/webd.conf"
 
 for h in lb1 lb2 web1 web2 db1; do
 	expect 0 "" "$CL" -c "$C" --host $h --webd-conf "$T/webd.conf" \

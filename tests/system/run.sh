@@ -12,7 +12,9 @@
 # Logs and autopkgtest artifacts land in build/system/.
 #
 # Environment: FOOBAR_SYSTEM_CACHE, FOOBAR_MIRROR (Debian mirror),
-# FOOBAR_SYSTEM_NO_BUILD=1 (reuse the .debs already in build/deb/).
+# FOOBAR_SYSTEM_NO_BUILD=1 (reuse the .debs already in build/deb/),
+# FOOBAR_SYSTEM_TEST=NAME (run only that test of debian/tests/control, while
+# working on it; make system-check runs them all).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -133,7 +135,9 @@ say "running autopkgtest"
 timeout --foreground "$test_timeout" nsenter -t "$pid1" -a env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive \
-    autopkgtest --output-dir "$cdir/out" "${names[@]}" "$cdir/src" -- null \
+    autopkgtest --output-dir "$cdir/out" \
+    ${FOOBAR_SYSTEM_TEST:+"--test-name=$FOOBAR_SYSTEM_TEST"} \
+    "${names[@]}" "$cdir/src" -- null \
     > >(tee "$out/autopkgtest.log") 2>&1 &
 test_pid=$!
 rc=0
@@ -147,10 +151,12 @@ if [ "$rc" != 0 ]; then
 fi
 # The packages tested are the ones built here, not others of the same name
 # (the upgrade test leaves the build/deb-next versions installed).
+next=$debdir-next
+case ${FOOBAR_SYSTEM_TEST:-upgrade} in upgrade) ;; *) next=/nonexistent ;; esac
 for d in "${debs[@]}"; do
 	pkg=$(dpkg-deb -f "$d" Package)
 	want="$pkg $(dpkg-deb -f "$d" Version)"
-	for n in "$debdir-next/${pkg}"_*.deb; do
+	for n in "$next/${pkg}"_*.deb; do
 		[ -e "$n" ] && want="$pkg $(dpkg-deb -f "$n" Version)"
 	done
 	got=$(cin dpkg-query -W -f '${Package} ${Version}' "$pkg" \

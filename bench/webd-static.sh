@@ -38,37 +38,8 @@ wait_urls 50 "http://127.0.0.1:$wport/1k.bin" "http://127.0.0.1:$nport/1k.bin"
 
 run_rounds 9 1k.bin 100k.bin
 
-# resident memory (kB) of a process tree: pid and its children
-rss() {
-	tree="$1 $(pgrep -P "$1" | tr '\n' ' ')"
-	total=0
-	for p in $tree; do
-		v=$(awk '/^VmRSS:/ { print $2 }' /proc/$p/status 2>/dev/null)
-		total=$((total + ${v:-0}))
-	done
-	echo $total
-}
-# idle SERVER PORT: RSS before and with 1,000 idle keep-alive connections
-idle() {
-	before=$(rss "$3")
-	python3 "$SRCDIR/tests/webd/raw.py" idle "$2" 1000 8 \
-	    >"$tmp/idle.out" &
-	ipid=$!
-	pids="$pids $ipid"
-	for _ in $(seq 60); do
-		grep -q open "$tmp/idle.out" && break
-		sleep 0.1
-	done
-	sleep 1
-	with=$(rss "$3")
-	wait $ipid
-	pids=${pids% "$ipid"}
-	echo "$1 $before $with" >>"$tmp/mem"
-	printf '%-6s RSS %s kB idle, %s kB with 1000 keep-alive connections\n' \
-	    "$1" "$before" "$with"
-}
-idle nginx "$nport" "$npid"
-idle webd "$wport" "$wpid"
+idle_mem nginx "$nport" "$npid" idle
+idle_mem webd "$wport" "$wpid" idle
 
 table=$tmp/table
 {

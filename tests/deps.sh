@@ -11,7 +11,7 @@ libclang-rt-14-dev"
 check="mariadb-server mariadb-client bind9-utils bind9-dnsutils nsd curl
 libfcgi-bin fcgiwrap nginx-light php-fpm php-cgi php-mysql perl python3
 systemd chromium procps iproute2 netcat-openbsd haproxy keepalived nftables
-prometheus zstd openssl gnutls-bin"
+prometheus zstd openssl gnutls-bin testssl.sh"
 package="debhelper dpkg-dev lintian fakeroot"
 system="debootstrap systemd-container autopkgtest procps iproute2"
 bench="wrk"

@@ -112,7 +112,8 @@ wait_urls() {
 	return 1
 }
 
-# run SERVER PORT PATH WIDTH: wrk on http://127.0.0.1:PORT/PATH; appends
+# run SERVER PORT PATH WIDTH: wrk on $SCHEME://127.0.0.1:PORT/PATH (SCHEME
+# http unless set); appends
 # "server path req/s p99_ms" to $tmp/results and prints it (PATH in a
 # column WIDTH wide). PATH#NAME runs wrk with the script $tmp/NAME.lua
 # (a POST, say) on PATH.
@@ -121,7 +122,7 @@ run() {
 	case $3 in *#*) _script="-s $tmp/${3#*#}.lua" ;; esac
 	# shellcheck disable=SC2086
 	wrk -t2 -c64 -d"$DURATION" --latency $_script \
-	    "http://127.0.0.1:$2/${3%%#*}" >"$tmp/wrk.out" 2>&1
+	    "${SCHEME:-http}://127.0.0.1:$2/${3%%#*}" >"$tmp/wrk.out" 2>&1
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v);
 	    sub(/^[0-9.]+/, "", u); if (u == "us") v /= 1000;
@@ -150,6 +151,41 @@ run_rounds() {
 			_r=$((_r + 1))
 		done
 	done
+}
+
+# mem_tree PID: "RSS PSS" in kB, summed over PID and its children.
+mem_tree() {
+	_rss=0 _pss=0
+	for _p in $1 $(pgrep -P "$1" | tr '\n' ' '); do
+		_v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$_p/status" 2>/dev/null)
+		_w=$(awk '/^Pss:/ { print $2 }' "/proc/$_p/smaps_rollup" \
+		    2>/dev/null)
+		_rss=$((_rss + ${_v:-0}))
+		_pss=$((_pss + ${_w:-0}))
+	done
+	echo "$_rss $_pss"
+}
+
+# idle_mem SERVER PORT PID MODE: the memory of PID's tree before and with
+# 1,000 idle connections held by tests/webd/raw.py MODE (idle: plain
+# keep-alive, tlsidle: TLS), one request answered on each; appends
+# "SERVER RSS_before RSS_with PSS_before PSS_with" to $tmp/mem.
+idle_mem() {
+	set -- "$1" "$2" "$3" "$4" $(mem_tree "$3")
+	$PY "$SRCDIR/tests/webd/raw.py" "$4" "$2" 1000 8 >"$tmp/idle.out" &
+	_ipid=$!
+	pids="$pids $_ipid"
+	for _ in $(seq 300); do
+		grep -q open "$tmp/idle.out" && break
+		sleep 0.1
+	done
+	sleep 1
+	set -- "$@" $(mem_tree "$3")
+	wait $_ipid
+	pids=${pids% "$_ipid"}
+	echo "$1 $5 $7 $6 $8" >>"$tmp/mem"
+	printf '%-6s RSS %s kB idle, %s kB with 1000 %s connections (PSS %s, %s kB)\n' \
+	    "$1" "$5" "$7" "$4" "$6" "$8"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -5,7 +5,9 @@
 # end through webd with every bad input, then a real browser (headless
 # Chromium over the DevTools pipe) posts through the form, sees the
 # message, reloads, still sees it, and sees a readable error once appd is
-# gone.
+# gone. The browser does it first over https, with a certificate made
+# here that it trusts by its key's hash for this test only (and refuses
+# without).
 . "$(dirname "$0")/lib.sh"
 
 db_setup
@@ -13,9 +15,23 @@ cp "$SRCDIR/appd/cgi-bin/hello.pl" "$T/cgi/"
 appd_conf workers=2
 appd_start 2 || exit 1
 . "$(dirname "$0")/http.sh"
+TPORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
+print(s.getsockname()[1])')
+# a self-signed ECDSA P-256 certificate for 127.0.0.1, and the base64
+# SHA-256 of its public key (what --ignore-certificate-errors-spki-list
+# takes)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 2>"$T/openssl.log" ||
+    fail "openssl could not make the test certificate"
+chmod 600 "$T/tls.key"
+SPKI=$(openssl x509 -in "$T/tls.crt" -pubkey -noout |
+    openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
+    base64)
 cat >"$T/webd.conf" <<E
 [server]
 listen = 127.0.0.1:$PORT
+listen_tls = 127.0.0.1:$TPORT
 root = $SRCDIR/webd/www
 index = index.html
 access_log = $T/access.log
@@ -23,6 +39,9 @@ access_log = $T/access.log
 fastcgi_pass = unix:$SOCK
 [location /cgi-bin/]
 fastcgi_pass = unix:$SOCK
+[tls]
+certificate = $T/tls.crt
+key = $T/tls.key
 E
 front_start "$T/webd.log" / "$BIN/foobar-webd" -c "$T/webd.conf"
 
@@ -68,8 +87,25 @@ check "Perl CGI via webd" eval 'expect 200 && grep -q "query: w=1" "$OUT"'
 check "only the valid posts stored" eval '[ "$(mariadb_sql "SELECT COUNT(*)
     FROM gb.messages")" = 1 ]'
 
-# --- a real browser
+ST=$(curl -s -o "$OUT" -w '%{http_code}' --cacert "$T/tls.crt" \
+    "https://127.0.0.1:$TPORT/api/health")
+check "health via webd over https" eval 'expect 200 &&
+    grep -q "\"db\":\"ok\"" "$OUT"'
+
+# --- a real browser, over https then over http
 if command -v chromium >/dev/null 2>&1; then
+	timeout 120 $PY "$SRCDIR/tests/appd/browser.py" --spki="$SPKI" \
+	    "https://127.0.0.1:$TPORT/" "Chromium TLS" "posted over https ✓" \
+	    >"$T/browser-tls.out" 2>&1
+	rc=$?
+	cat "$T/browser-tls.out"
+	check "browser over https: refused untrusted, post, list, reload" \
+	    eval '[ $rc = 0 ] && ! grep -q "^FAIL" "$T/browser-tls.out" &&
+	    grep -q "^ok   page served over https" "$T/browser-tls.out"'
+	check "browser's https post stored once" eval '[ "$(mariadb_sql "SELECT
+	    COUNT(*) FROM gb.messages WHERE name = '"'"'Chromium TLS'"'"'")" = 1 ]'
+	check "the form's POST came over https (access log)" grep -q \
+	    '"POST /api/messages HTTP/1.1" 201 .* https$' "$T/access.log"
 	timeout 120 $PY "$SRCDIR/tests/appd/browser.py" "$URL/" "Chromium" \
 	    "posted from a real browser ✓" "kill $APPD_PID; sleep 1" \
 	    >"$T/browser.out" 2>&1

@@ -3,11 +3,19 @@
 pipe (--remote-debugging-pipe: commands on fd 3, answers on fd 4, JSON
 messages ended by NUL), with the standard library only.
 
-usage: browser.py URL NAME TEXT [BREAK_COMMAND]
+usage: browser.py [--spki=HASH] URL NAME TEXT [BREAK_COMMAND]
 Loads URL, posts NAME/TEXT through the guestbook form, waits until the
 message is listed, reloads, checks it is still listed; then runs
 BREAK_COMMAND and checks the page shows a readable error. Prints one line
 per step; exit 0 when all passed.
+
+An https URL is for a server whose certificate no CA of the system
+vouches for: --spki=HASH (base64 of the SHA-256 of the certificate's
+SubjectPublicKeyInfo) trusts that one key, for this browser only
+(--ignore-certificate-errors-spki-list, honoured with --user-data-dir;
+every other certificate error still stops the page). A first browser
+without it must refuse the page (the certificate check is real), and the
+page must have been loaded over https.
 """
 import fcntl
 import json
@@ -20,7 +28,7 @@ import time
 
 
 class Chrome:
-    def __init__(self):
+    def __init__(self, spki=None):
         self.prof = tempfile.mkdtemp(prefix="appd-chrome.")
         to_chrome_r, self.w = os.pipe()
         self.r, from_chrome_w = os.pipe()
@@ -36,11 +44,13 @@ class Chrome:
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        trust = ["--ignore-certificate-errors-spki-list=" + spki] if spki \
+            else []
         self.p = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu",
              "--no-first-run", "--disable-extensions",
-             "--remote-debugging-pipe", "--user-data-dir=" + self.prof,
-             "about:blank"],
+             "--remote-debugging-pipe", "--user-data-dir=" + self.prof]
+            + trust + ["about:blank"],
             preexec_fn=fds, pass_fds=(3, 4),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_chrome_r)
@@ -71,6 +81,17 @@ class Chrome:
                 return m.get("result", {})
         raise RuntimeError("no answer to " + method)
 
+    def open_page(self):
+        """A new tab, attached; Page and Runtime events on."""
+        t = self.send("Target.createTarget", {"url": "about:blank"},
+                      session=False)
+        a = self.send("Target.attachToTarget",
+                      {"targetId": t["targetId"], "flatten": True},
+                      session=False)
+        self.session = a["sessionId"]
+        self.send("Page.enable")
+        self.send("Runtime.enable")
+
     def eval(self, expr):
         r = self.send("Runtime.evaluate",
                       {"expression": expr, "returnByValue": True,
@@ -99,8 +120,11 @@ class Chrome:
 
 
 def main():
-    url, name, text = sys.argv[1:4]
-    c = Chrome()
+    args = sys.argv[1:]
+    spki = None
+    if args and args[0].startswith("--spki="):
+        spki = args.pop(0)[len("--spki="):]
+    url, name, text = args[0:3]
     ok = True
 
     def step(what, good):
@@ -109,20 +133,30 @@ def main():
         sys.stdout.flush()
         ok = ok and good
 
+    if url.startswith("https:"):
+        c = Chrome()
+        try:
+            c.open_page()
+            err = c.send("Page.navigate", {"url": url}).get("errorText", "")
+            step("https page refused without the key trusted (%s)" % err,
+                 err.startswith("net::ERR_CERT_"))
+        except Exception as e:
+            step("browser session: %s" % e, False)
+        finally:
+            c.close()
+    c = Chrome(spki)
     try:
-        t = c.send("Target.createTarget", {"url": "about:blank"},
-                   session=False)
-        a = c.send("Target.attachToTarget",
-                   {"targetId": t["targetId"], "flatten": True},
-                   session=False)
-        c.session = a["sessionId"]
-        c.send("Page.enable")
-        c.send("Runtime.enable")
-        c.send("Page.navigate", {"url": url})
+        c.open_page()
+        err = c.send("Page.navigate", {"url": url}).get("errorText", "")
+        if err:
+            step("navigation: " + err, False)
         loaded = ("document.readyState === 'complete' && document."
                   "getElementById('messages').getAttribute('aria-busy')"
                   " === 'false'")
         step("page loads and lists messages", c.wait_for(loaded))
+        scheme = url.split(":", 1)[0] + ":"
+        step("page served over " + scheme[:-1],
+             c.eval("location.protocol") == scheme)
         step("health shown", c.wait_for(
             "document.getElementById('health').textContent"
             ".includes('database ok')"))
@@ -144,8 +178,8 @@ def main():
              c.wait_for(listed))
         # a failing API shows a readable error: argv[4] is a shell command
         # that breaks the API (e.g. stops appd)
-        if len(sys.argv) > 4:
-            subprocess.run(sys.argv[4], shell=True, check=False)
+        if len(args) > 3:
+            subprocess.run(args[3], shell=True, check=False)
             c.send("Page.reload")
             time.sleep(0.3)
             step("API failure shows a readable error", c.wait_for(

@@ -9,12 +9,15 @@ raw.py slowloris PORT LIMIT  trickle a request header one byte a second;
     after LIMIT seconds
 raw.py idle PORT N SECONDS  open N keep-alive connections, make one request
     on each, and hold them open for SECONDS
+raw.py tlsidle PORT N SECONDS  as idle, over TLS: N connections, each
+    with its handshake done and one request answered, held for SECONDS
 raw.py count PORT N  open N connections at once, send a request on each,
     print how many got an HTTP answer
 raw.py notify PATH SECONDS  receive sd_notify datagrams on the Unix socket
     PATH for SECONDS, one message per line on stdout
 """
 import socket
+import ssl
 import sys
 import time
 
@@ -81,6 +84,31 @@ def idle(port, n, seconds):
     time.sleep(seconds)
 
 
+def tlsidle(port, n, seconds):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conns = []
+    for _ in range(n):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s = ctx.wrap_socket(raw)
+        s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(4096)
+        head, body = got.split(b"\r\n\r\n", 1)
+        want = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                want = int(v)
+        while len(body) < want:
+            body += s.recv(4096)
+        conns.append(s)
+    print("open", len(conns), flush=True)
+    time.sleep(seconds)
+
+
 def count(port, n):
     """Each connection sends its request at once (the header deadline
     runs from the accept) and stays open, so all n are open together."""
@@ -131,6 +159,8 @@ def main():
         count(port, int(sys.argv[3]))
     elif cmd == "idle":
         idle(port, int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "tlsidle":
+        tlsidle(port, int(sys.argv[3]), float(sys.argv[4]))
     else:
         sys.exit(__doc__)
 

@@ -235,6 +235,36 @@ check "non-AEAD ECDHE-ECDSA-AES128-SHA256 refused" not handshake -tls1_2 -cipher
 check "RSA key exchange refused (b.test)" not eval 'echo | timeout 10 openssl s_client -connect 127.0.0.1:$tport -servername b.test -tls1_2 -cipher AES128-GCM-SHA256 2>&1 | grep -q "^New, TLS"'
 check "DHE refused (b.test)" not eval 'echo | timeout 10 openssl s_client -connect 127.0.0.1:$tport -servername b.test -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256 2>&1 | grep -q "^New, TLS"'
 
+# --- Debian's testssl.sh: protocols, cipher categories, forward secrecy
+# (about 30 s; its whole run, vulnerabilities too, is bench/webd-testssl.sh)
+if command -v testssl >/dev/null; then
+	timeout 300 testssl --quiet --color 0 --warnings off -p -s -f \
+	    --jsonfile "$tmp/testssl.json" "127.0.0.1:$tport" \
+	    >"$tmp/testssl.out" 2>&1
+	testssl_findings() {
+		python3 - "$tmp/testssl.json" <<'PY'
+import json, sys
+for f in json.load(open(sys.argv[1])):
+    print(f["id"], f["severity"], f["finding"])
+PY
+	}
+	testssl_findings >"$tmp/testssl.txt" 2>&1
+	# offered ID...: 0 when testssl found each ID "offered"
+	offered() {
+		for _id; do
+			grep -q "^$_id [A-Z]* offered" "$tmp/testssl.txt" || return 1
+		done
+	}
+	check "testssl: SSLv2, SSLv3, TLS 1.0, TLS 1.1 not offered" eval '[ "$(grep -c "^\(SSLv2\|SSLv3\|TLS1\|TLS1_1\) [A-Z]* not offered$" "$tmp/testssl.txt")" = 4 ]'
+	check "testssl: TLS 1.2, TLS 1.3, AEAD, forward secrecy offered" \
+	    offered TLS1_2 TLS1_3 cipherlist_STRONG PFS
+	check "testssl: no NULL, anonymous, export, LOW, 3DES/IDEA or CBC suite" eval '[ "$(grep -c "^cipherlist_\(NULL\|aNULL\|EXPORT\|LOW\|3DES_IDEA\|AVERAGE\) [A-Z]* not offered$" "$tmp/testssl.txt")" = 6 ]'
+	check "testssl: every finding OK or INFO" eval '[ "$(wc -l <"$tmp/testssl.txt")" -ge 15 ] &&
+	    ! grep -v " OK \| INFO " "$tmp/testssl.txt"'
+else
+	bad "testssl is missing (tests/deps.sh installs testssl.sh)"
+fi
+
 # --- session resumption: tickets, TLS 1.3 and 1.2
 rm -f "$tmp/sess"
 # TLS 1.3 sends its tickets after the handshake: the client must stay

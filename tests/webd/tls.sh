@@ -447,8 +447,25 @@ pid=
 check "systemd: an https socket without [tls]: exit 78" [ $rc -eq 78 ]
 check "systemd: ... and said so" grep -q 'no \[tls\] section' "$tmp/sd2.log"
 
-# --- the shipped config still starts without certificates
-check "the shipped webd.conf has no TLS on" not grep -Eq '^(listen_tls|\[tls)' "$SRCDIR/etc/webd.conf"
+# --- the shipped config: https on, from the installation's certificate
+# (the snakeoil links, then certbot's copies: foobar-webd(8))
+check "the shipped webd.conf serves https from /etc/foobar/tls" eval \
+    'grep -q "^listen_tls = " "$SRCDIR/etc/webd.conf" &&
+    grep -q "^certificate = /etc/foobar/tls/fullchain.pem$" "$SRCDIR/etc/webd.conf" &&
+    grep -q "^key = /etc/foobar/tls/privkey.pem$" "$SRCDIR/etc/webd.conf"'
+sed -e "s|/usr/share/foobar/www|$root|; s|/var/lib/foobar/acme|$acme|" \
+    -e "s|/etc/foobar/tls/fullchain.pem|$c/a.test.crt|" \
+    -e "s|/etc/foobar/tls/privkey.pem|$c/a.test.key|" \
+    "$SRCDIR/etc/webd.conf" >"$tmp/shipped.conf"
+check "the shipped webd.conf passes -t with its certificate in place" \
+    "$WEBD" -t -c "$tmp/shipped.conf"
+sed -e "s|/usr/share/foobar/www|$root|; s|/var/lib/foobar/acme|$acme|" \
+    -e "s|/etc/foobar/tls/|$tmp/none/|" \
+    "$SRCDIR/etc/webd.conf" >"$tmp/shipped-nocert.conf"
+"$WEBD" -t -c "$tmp/shipped-nocert.conf" 2>"$tmp/shipped-nocert.log"
+rc=$?
+check "... and without it: exit 78 naming the certificate" eval \
+    '[ $rc -eq 78 ] && grep -q "$tmp/none/fullchain.pem" "$tmp/shipped-nocert.log"'
 
 echo "tls: $pass passed, $fail failed"
 [ $fail -eq 0 ]

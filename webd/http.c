@@ -48,6 +48,7 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
+	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
 	char addr[INET6_ADDRSTRLEN];
@@ -284,16 +285,17 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		cn->srv = s;
 		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->fd = ci != NULL ? ci->connect_fd : -1;
+		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_GNUTLS_SESSION);
 		if (ci != NULL && ci->tls_session != NULL) {
 			cn->tls = 1;
-			if (tls_session_start(ci->tls_session, &cn->tls_done) ==
-			    -1)
+			cn->tls_in.fd = cn->fd;
+			if (tls_session_start(ci->tls_session, &cn->tls_done,
+			    &cn->tls_in) == -1)
 				log_debug("no session tickets on a connection");
 		}
-		ci = MHD_get_connection_info(c,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		cn->fd = ci != NULL ? ci->connect_fd : -1;
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci != NULL && ci->client_addr != NULL) {
@@ -354,6 +356,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
 	http_mstate(cn, -1);
+	tls_in_free(&cn->tls_in);
 	free(cn);
 	*socket_context = NULL;
 }

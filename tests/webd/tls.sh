@@ -263,6 +263,9 @@ check "a 300 kB POST body over https arrives whole" [ "$(tcurl \
     "$(md5sum <"$tmp/body.bin" | cut -d' ' -f1)" ]
 check "a 4 MB download over https arrives whole" [ "$(tcurl "$https/big.bin" |
     md5sum)" = "$(md5sum <"$root/big.bin")" ]
+check "a range of it over https, read from the file" [ "$(tcurl \
+    -r 100000-299999 "$https/big.bin" | md5sum)" = "$(tail -c +100001 \
+    "$root/big.bin" | head -c 200000 | md5sum)" ]
 
 # --- protocols and suites; each refusal has an accepted twin
 check "TLS 1.3 accepted" handshake -tls1_3

@@ -19,8 +19,17 @@
 # Same worker count as webd-static.sh: nginx `worker_processes auto`,
 # webd's default `threads` (both one per CPU); both negotiate the same
 # protocol, suite and group with wrk (printed and written down).
-# usage: bench/webd-tls.sh [O]   Env: ROUNDS (3), DURATION (10s),
-# RESULTS (the file to update, bench/RESULTS.md).
+# Beside req/s, each round records the CPU time (user + system, from
+# /proc) that the server (all its processes and threads) and wrk spent per
+# request: on a shared 2-core machine req/s swings with whatever else
+# runs, CPU per request much less. Rounds are short and many, the order
+# alternating; the tables give medians and every round.
+# usage: bench/webd-tls.sh [O]   Env: ROUNDS (7), DURATION (3s),
+# RESULTS (the file to update, bench/RESULTS.md). Other benchmarks and
+# heavy jobs spoil the figures: run it as
+# `flock /tmp/foobar-bench.lock make bench B=webd-tls`.
+ROUNDS=${ROUNDS:-7}
+DURATION=${DURATION:-3s}
 . "$(dirname "$0")/lib/common.sh"
 WEBD=$BIN/foobar-webd
 [ -x "$WEBD" ] || { echo "no $WEBD; run make first" >&2; exit 1; }
@@ -139,26 +148,49 @@ idle_mem nginx "$ntport" "$npid" tlsidle
 idle_mem webd "$wtport" "$wpid" tlsidle
 
 table=$tmp/table
+# ratios COLUMN TEST: webd/nginx of COLUMN of $tmp/results, round by round
+ratios() {
+	awk -v c="$1" -v f="$2" '$2 == f && $1 == "nginx" { n[++i] = $c }
+	    $2 == f && $1 == "webd" { w[++j] = $c }
+	    END { for (k = 1; k <= i; k++) printf "%s%.2f",
+	    (k > 1 ? ", " : ""), (n[k] > 0 ? w[k] / n[k] : 0) }' "$tmp/results"
+}
+# ratio A B: A/B with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+what() {
+	case $1 in
+	1k.bin) echo "(a) 1 KiB, keep-alive" ;;
+	*full) echo "(b) 1 KiB, new connection each, full TLS 1.2 handshake" ;;
+	*close) echo "(b13) 1 KiB, new connection each, TLS 1.3 resumed" ;;
+	*) echo "(c) 100 KiB, keep-alive" ;;
+	esac
+}
+tests="1k.bin 1k.bin#full 1k.bin#close 100k.bin"
 {
 	echo "| test | nginx req/s | webd req/s | webd/nginx | per round | nginx p99 ms | webd p99 ms | target |"
 	echo "|---|---|---|---|---|---|---|---|"
-	for f in 1k.bin 1k.bin#full 1k.bin#close 100k.bin; do
+	for f in $tests; do
 		nr=$(m nginx $f 3) wr=$(m webd $f 3)
 		np=$(m nginx $f 4) wp=$(m webd $f 4)
-		ratio=$(awk -v a="$wr" -v b="$nr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-		rounds=$(awk -v f="$f" '$2 == f && $1 == "nginx" { n[++i] = $3 }
-		    $2 == f && $1 == "webd" { w[++j] = $3 }
-		    END { for (k = 1; k <= i; k++) printf "%s%.2f",
-		    (k > 1 ? ", " : ""), (n[k] > 0 ? w[k] / n[k] : 0) }' \
-		    "$tmp/results")
 		case $f in
-		1k.bin) what="(a) 1 KiB, keep-alive" target=1.0 ;;
-		*full) what="(b) 1 KiB, new connection each, full TLS 1.2 handshake" target=0.8 ;;
-		*close) what="(b13) 1 KiB, new connection each, TLS 1.3 resumed" target=- ;;
-		*) what="(c) 100 KiB, keep-alive" target=0.9 ;;
+		1k.bin) target=1.0 ;; *full) target=0.8 ;; *close) target=- ;;
+		*) target=0.9 ;;
 		esac
 		[ "$target" = - ] || target=">= ${target}x"
-		echo "| $what | $nr | $wr | ${ratio}x | $rounds | $np | $wp | $target |"
+		echo "| $(what $f) | $nr | $wr | $(ratio "$wr" "$nr")x | $(ratios 3 $f) | $np | $wp | $target |"
+	done
+	echo
+	echo "CPU time per request, user + system, in microseconds (the server:"
+	echo "all its processes and threads; wrk: the client). Lower is better:"
+	echo "a webd/nginx ratio of the server's CPU below 1.0 means webd does the"
+	echo "same work with less CPU."
+	echo
+	echo "| test | nginx us/req | webd us/req | webd/nginx | per round | wrk us/req against nginx | against webd |"
+	echo "|---|---|---|---|---|---|---|"
+	for f in $tests; do
+		nc=$(m nginx $f 5) wc=$(m webd $f 5)
+		nw=$(m nginx $f 6) ww=$(m webd $f 6)
+		echo "| $(what $f) | $nc | $wc | $(ratio "$wc" "$nc")x | $(ratios 5 $f) | $nw | $ww |"
 	done
 	echo
 	echo "| (d) memory, kB, all processes | RSS idle | RSS with 1,000 idle TLS connections | PSS idle | PSS with 1,000 |"
@@ -183,12 +215,17 @@ cache (its defaults), TLS 1.3 suites in webd's order with the server's
 choice; webd: `access_log = off` and its defaults (one thread per CPU,
 memory cache, session tickets). `wrk -t2 -c64 -d{duration} --latency`
 over https on 127.0.0.1, {rounds} rounds with the order alternating;
-medians, and the ratio of each round. (b) sends `Connection: close`:
-every request a new TCP connection and a full TLS 1.3 handshake (wrk
-never offers a session back, checked against nginx's
-`$ssl_session_reused` each run). (d): `tests/webd/raw.py tlsidle`, 1,000
-connections, each handshaken with one request answered, then idle; RSS
-summed over the server's processes (nginx: master and workers), PSS from
-`smaps_rollup`. wrk, the servers and the other engineers' jobs share the
-same 2 cores, so the figures are noisy.
+medians, and the ratio of each round. Each round also records the CPU
+time (user + system, from /proc) of the server, all its processes and
+threads, and of wrk, per request: that is the steadier figure, as req/s
+follows whatever else the machine runs. (b) sends `Connection: close`
+over TLS 1.2 without tickets: every request a new TCP connection and a
+full handshake (checked against nginx's `$ssl_session_reused` each
+run); (b13) the same over TLS 1.3, where wrk resumes. (d):
+`tests/webd/raw.py tlsidle`, 1,000 connections, each handshaken with
+one request answered, then idle; RSS summed over the server's processes
+(nginx: master and workers), PSS from `smaps_rollup`. wrk, the servers
+and the other engineers' jobs share the same 2 cores (benchmarks take
+`/tmp/foobar-bench.lock` in turn; test suites do not), so req/s is
+noisy.
 INTRO

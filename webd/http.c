@@ -48,6 +48,7 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
+	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
 	char addr[INET6_ADDRSTRLEN];
@@ -284,16 +285,17 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		cn->srv = s;
 		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->fd = ci != NULL ? ci->connect_fd : -1;
+		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_GNUTLS_SESSION);
 		if (ci != NULL && ci->tls_session != NULL) {
 			cn->tls = 1;
-			if (tls_session_start(ci->tls_session, &cn->tls_done) ==
-			    -1)
+			cn->tls_in.fd = cn->fd;
+			if (tls_session_start(ci->tls_session, &cn->tls_done,
+			    &cn->tls_in) == -1)
 				log_debug("no session tickets on a connection");
 		}
-		ci = MHD_get_connection_info(c,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		cn->fd = ci != NULL ? ci->connect_fd : -1;
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci != NULL && ci->client_addr != NULL) {
@@ -339,8 +341,9 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	}
 	if (cn == NULL)
 		return;
-	/* Closed: MHD closes the fd (and ends the TLS session) only after
-	 * this returns. */
+	/* Closed: MHD closes the fd only after this returns; it may have
+	 * ended the TLS session already, which reads no more through
+	 * cn->tls_in either way. */
 	if (cn->tls && cn->requests == 0)
 		http_tls_closed(cn);
 	pthread_mutex_lock(&s->lock);
@@ -354,6 +357,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
 	http_mstate(cn, -1);
+	tls_in_free(&cn->tls_in);
 	free(cn);
 	*socket_context = NULL;
 }
@@ -631,6 +635,58 @@ http_conditional(struct server *s, struct MHD_Connection *c, struct req *r,
 	return http_queue(s, c, r, 304, resp, 0, 1);
 }
 
+/* libmicrohttpd reads a file response 4 KiB at a time where it cannot
+ * use sendfile(2), as over TLS: a pread, a 4 KiB record and a send for
+ * every 4 KiB. Over TLS webd reads for it in blocks of a full record. */
+#define HTTP_TLS_FILE_BLOCK (16 * 1024)
+
+/* A file being sent over TLS: the fd and where the answer starts. */
+struct http_tls_file {
+	int fd;
+	uint64_t off;
+};
+
+static ssize_t
+http_tls_file_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_tls_file *tf = cls;
+	ssize_t n = pread(tf->fd, buf, max, (off_t)(tf->off + pos));
+
+	/* a file that shrank under us ends the connection, as MHD's own */
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+http_tls_file_free(void *cls)
+{
+	struct http_tls_file *tf = cls;
+
+	close(tf->fd);
+	free(tf);
+}
+
+/* A response of len bytes of fd from off (sendfile on plain HTTP, blocks
+ * of HTTP_TLS_FILE_BLOCK over TLS), which takes fd over; NULL, fd still
+ * the caller's, when out of memory. */
+static struct MHD_Response *
+http_file_response(const struct req *r, int fd, uint64_t off, uint64_t len)
+{
+	struct http_tls_file *tf;
+	struct MHD_Response *resp;
+
+	if (r->conn == NULL || !r->conn->tls)
+		return MHD_create_response_from_fd_at_offset64(len, fd, off);
+	if ((tf = malloc(sizeof(*tf))) == NULL)
+		return NULL;
+	tf->fd = fd;
+	tf->off = off;
+	resp = MHD_create_response_from_callback(len, HTTP_TLS_FILE_BLOCK,
+	    http_tls_file_read, tf, http_tls_file_free);
+	if (resp == NULL)
+		free(tf);
+	return resp;
+}
+
 /* Answers for a file whose content is in data (cached, shared response
  * full) or behind fd (which this takes over). */
 static enum MHD_Result
@@ -672,8 +728,8 @@ http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
 				    (void *)(uintptr_t)(data + first),
 				    MHD_RESPMEM_MUST_COPY);
 			else
-				resp = MHD_create_response_from_fd_at_offset64(
-				    len, fd, (uint64_t)first);
+				resp = http_file_response(r, fd,
+				    (uint64_t)first, len);
 			if (resp == NULL)
 				goto fail;
 			fd = -1;
@@ -691,7 +747,7 @@ http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
 		    0);
 		goto out;
 	}
-	resp = MHD_create_response_from_fd((uint64_t)f->size, fd);
+	resp = http_file_response(r, fd, 0, (uint64_t)f->size);
 	if (resp == NULL)
 		goto fail;
 	fd = -1;

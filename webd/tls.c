@@ -12,10 +12,12 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Mozilla's "intermediate" profile less its DHE suites: TLS 1.2 and 1.3,
@@ -44,6 +46,11 @@ struct tls_ctx {
 	struct tls_cert *certs;	/* certs[0] is the default */
 	size_t n;
 };
+
+/* How much one recv(2) of tls_pull() asks for: a whole record of the
+ * largest size (16 KiB of data, 5 bytes of header, up to 256 of
+ * padding and tag) and then some. */
+#define TLS_READ_AHEAD (17 * 1024)
 
 /* The certificates that handshakes on this thread choose from. */
 static __thread const struct tls_ctx *tls_thread;
@@ -402,6 +409,84 @@ tls_cert_callback(void)
 	return (tls_fn)tls_retrieve;
 }
 
+/* Hands out what an earlier recv read ahead; frees it once all taken. */
+static ssize_t
+tls_in_take(struct tls_in *in, void *data, size_t size)
+{
+	size_t n = in->len - in->off < size ? in->len - in->off : size;
+
+	memcpy(data, in->buf + in->off, n);
+	in->off += n;
+	if (in->off == in->len)
+		tls_in_free(in);
+	return (ssize_t)n;
+}
+
+/* GnuTLS's pull function. GnuTLS asks for a record's 5-byte header and
+ * then for its body, a recv(2) each; this reads what the socket holds (up
+ * to TLS_READ_AHEAD) at once, per thread, and keeps what GnuTLS did not
+ * ask for yet in in->buf. An idle connection holds nothing: the leftover
+ * is the rest of a record GnuTLS is reading. EAGAIN only when nothing is
+ * kept and the socket has nothing either, so libmicrohttpd's
+ * edge-triggered epoll still sees every byte. */
+static ssize_t
+tls_pull(gnutls_transport_ptr_t p, void *data, size_t size)
+{
+	static __thread unsigned char ahead[TLS_READ_AHEAD];
+	struct tls_in *in = p;
+	ssize_t n;
+
+	if (in->len > 0)
+		return tls_in_take(in, data, size);
+	if (size >= sizeof(ahead))
+		return recv(in->fd, data, size, 0);
+	n = recv(in->fd, ahead, sizeof(ahead), 0);
+	if (n <= (ssize_t)size) {
+		if (n > 0)
+			memcpy(data, ahead, (size_t)n);
+		return n;
+	}
+	in->buf = malloc((size_t)n - size);
+	if (in->buf == NULL) {
+		errno = ENOMEM;	/* bytes lost: the connection ends */
+		return -1;
+	}
+	memcpy(in->buf, ahead + size, (size_t)n - size);
+	in->off = 0;
+	in->len = (size_t)n - size;
+	memcpy(data, ahead, size);
+	return (ssize_t)size;
+}
+
+/* GnuTLS's pull timeout function (GnuTLS wants one beside a pull
+ * function of one's own): data kept counts as data ready. */
+static int
+tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
+{
+	struct tls_in *in = p;
+	struct pollfd pfd;
+	int rc;
+
+	if (in->len > 0)
+		return 1;
+	pfd.fd = in->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		rc = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+		    (int)ms);
+	while (rc == -1 && errno == EINTR);
+	return rc;
+}
+
+void
+tls_in_free(struct tls_in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+	in->off = in->len = 0;
+}
+
 /* Marks the handshake done when the client's Finished has come. */
 static int
 tls_hook(gnutls_session_t session, unsigned htype, unsigned when,
@@ -415,8 +500,16 @@ tls_hook(gnutls_session_t session, unsigned htype, unsigned when,
 }
 
 int
-tls_session_start(void *session, int *done)
+tls_session_start(void *session, int *done, struct tls_in *in)
 {
+	if (in != NULL && in->fd >= 0) {
+		/* reads through tls_pull(); writes as before, on the fd */
+		gnutls_transport_set_ptr2(session, in,
+		    (gnutls_transport_ptr_t)(intptr_t)in->fd);
+		gnutls_transport_set_pull_function(session, tls_pull);
+		gnutls_transport_set_pull_timeout_function(session,
+		    tls_pull_timeout);
+	}
 	/* The session cache's pointer is free: webd uses tickets, which
 	 * need no cache. */
 	gnutls_db_set_ptr(session, done);

@@ -465,10 +465,24 @@ void tls_thread_use(const struct tls_ctx *t);
  * (webd.h stays free of GnuTLS types). */
 tls_fn tls_cert_callback(void);
 
+/* What a TLS connection has read from its socket and GnuTLS has not
+ * taken yet (see tls_session_start()). */
+struct tls_in {
+	int fd;			/* the connection's socket */
+	unsigned char *buf;	/* malloc'd, NULL when empty */
+	size_t off, len;
+};
+
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
  * sets *done to 1 once its handshake is complete (on the thread that
- * runs it). 0, or -1 when tickets could not be enabled. */
-int tls_session_start(void *session, int *done);
+ * runs it). With in (in->fd set, the rest zero), GnuTLS reads through it:
+ * one recv(2) for a record's header and body together; in must live as
+ * long as the session and be emptied with tls_in_free() after it. 0, or
+ * -1 when tickets could not be enabled. */
+int tls_session_start(void *session, int *done, struct tls_in *in);
+
+/* Frees what in holds. */
+void tls_in_free(struct tls_in *in);
 
 /* redirect.c - pure */
 

@@ -112,25 +112,48 @@ wait_urls() {
 	return 1
 }
 
+# cpu_ticks PID: the CPU time (user + system, clock ticks) used so far by
+# PID and its children (all their threads); 0 when PID is empty.
+cpu_ticks() {
+	[ -n "$1" ] || { echo 0; return; }
+	for _p in $1 $(pgrep -P "$1" | tr '\n' ' '); do
+		awk '{ print $14 + $15 }' "/proc/$_p/stat" 2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# child_ticks: the CPU time of this shell's waited-for children so far.
+child_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+
 # run SERVER PORT PATH WIDTH: wrk on $SCHEME://127.0.0.1:PORT/PATH (SCHEME
 # http unless set); appends
-# "server path req/s p99_ms" to $tmp/results and prints it (PATH in a
-# column WIDTH wide). PATH#NAME runs wrk with the script $tmp/NAME.lua
-# (a POST, say) on PATH.
+# "server path req/s p99_ms server_cpu_us/req wrk_cpu_us/req" to
+# $tmp/results and prints it (PATH in a column WIDTH wide). The server's
+# CPU is that of $wpid or $npid (SERVER webd or nginx) and their
+# children over the round, per request answered; wrk's the same. PATH#NAME
+# runs wrk with the script $tmp/NAME.lua (a POST, say) on PATH.
 run() {
 	_script=""
 	case $3 in *#*) _script="-s $tmp/${3#*#}.lua" ;; esac
+	case $1 in webd) _spid=${wpid:-} ;; nginx) _spid=${npid:-} ;;
+	*) _spid="" ;; esac
+	_s0=$(cpu_ticks "$_spid") _c0=$(child_ticks)
 	# shellcheck disable=SC2086
 	wrk -t2 -c64 -d"$DURATION" --latency $_script \
 	    "${SCHEME:-http}://127.0.0.1:$2/${3%%#*}" >"$tmp/wrk.out" 2>&1
+	_c1=$(child_ticks) _s1=$(cpu_ticks "$_spid")
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
 	p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v);
 	    sub(/^[0-9.]+/, "", u); if (u == "us") v /= 1000;
 	    else if (u == "s") v *= 1000; print v }' "$tmp/wrk.out")
 	errs=$(awk '/Non-2xx|Socket errors/' "$tmp/wrk.out" | tr '\n' ' ')
-	echo "$1 $3 ${rps:-0} ${p99:-0}" >>"$tmp/results"
-	printf "%-6s %-${4}s %10s req/s  p99 %s ms %s\n" "$1" "$3" \
-	    "$rps" "$p99" "$errs"
+	_n=$(awk '/ requests in / { print $1 }' "$tmp/wrk.out")
+	_cpu=$(awk -v a="$_s0" -v b="$_s1" -v c="$_c0" -v d="$_c1" \
+	    -v n="${_n:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+	    if (n > 0) printf "%.1f %.1f", (b - a) * 1e6 / hz / n,
+	    (d - c) * 1e6 / hz / n; else print "0 0" }')
+	echo "$1 $3 ${rps:-0} ${p99:-0} $_cpu" >>"$tmp/results"
+	printf "%-6s %-${4}s %10s req/s  p99 %s ms  CPU us/req %s (wrk %s) %s\n" \
+	    "$1" "$3" "$rps" "$p99" "${_cpu% *}" "${_cpu#* }" "$errs"
 }
 
 # run_rounds WIDTH PATH...: for each PATH, ROUNDS rounds of nginx

@@ -93,6 +93,10 @@ cat >"$root/app/env.php" <<'EOF'
 foreach (["HTTPS", "REQUEST_SCHEME", "SERVER_PORT"] as $k)
 	echo $k, "=", $_SERVER[$k] ?? "(unset)", "\n";
 EOF
+cat >"$root/app/md5.php" <<'EOF'
+<?php
+echo md5(file_get_contents("php://input")), "\n";
+EOF
 cat >"$tmp/fpm.conf" <<EOF
 [global]
 error_log = $tmp/fpm.log
@@ -220,6 +224,48 @@ check "SNI a.test: an EC key" eval 'echo | openssl s_client -connect 127.0.0.1:$
 check "no SNI: the default" grep -q 'subject=CN = a.test' <<<"$(echo | openssl s_client -connect "127.0.0.1:$tport" -noservername 2>/dev/null | openssl x509 -noout -subject)"
 check "unknown name: the default" grep -q 'subject=CN = a.test' <<<"$(served other.test)"
 check "plain: 200" [ "$(curl -s "$http/")" = home ]
+
+# --- records read ahead (webd reads a record's header and body, and what
+# follows, with one recv): several requests in one record, one request
+# over many records, a body over many full records
+cat >"$tmp/records.py" <<'EOF'
+import socket, ssl, sys
+# argv: port, CA file, mode (pipelined | bytes); prints the 200s answered
+# and the bodies seen
+port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s = ctx.wrap_socket(raw, server_hostname="a.test")
+req = b"GET / HTTP/1.1\r\nHost: a.test\r\n"
+last = req + b"Connection: close\r\n\r\n"
+if mode == "pipelined":
+    s.sendall((req + b"\r\n") * 2 + last)
+else:
+    for b in last:
+        s.sendall(bytes([b]))
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+print(data.count(b"HTTP/1.1 200 OK"), data.count(b"\r\n\r\nhome\n"))
+EOF
+check "three requests in one TLS record: three answers" \
+    [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" pipelined)" = "3 3" ]
+check "one request over a TLS record per byte: answered" \
+    [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" bytes)" = "1 1" ]
+head -c 300000 /dev/urandom >"$tmp/body.bin"
+check "a 300 kB POST body over https arrives whole" [ "$(tcurl \
+    -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$tmp/body.bin" "$https/app/md5.php")" = \
+    "$(md5sum <"$tmp/body.bin" | cut -d' ' -f1)" ]
+check "a 4 MB download over https arrives whole" [ "$(tcurl "$https/big.bin" |
+    md5sum)" = "$(md5sum <"$root/big.bin")" ]
+check "a range of it over https, read from the file" [ "$(tcurl \
+    -r 100000-299999 "$https/big.bin" | md5sum)" = "$(tail -c +100001 \
+    "$root/big.bin" | head -c 200000 | md5sum)" ]
 
 # --- protocols and suites; each refusal has an accepted twin
 check "TLS 1.3 accepted" handshake -tls1_3

@@ -229,33 +229,89 @@ check "plain: 200" [ "$(curl -s "$http/")" = home ]
 # follows, with one recv): several requests in one record, one request
 # over many records, a body over many full records
 cat >"$tmp/records.py" <<'EOF'
-import socket, ssl, sys
-# argv: port, CA file, mode (pipelined | bytes); prints the 200s answered
-# and the bodies seen
+import socket, ssl, sys, time
+# argv: port, CA file, mode; prints the 200s answered and the bodies seen.
+#   pipelined: three requests in one record
+#   bytes:     one request, a record per byte
+#   records:   three requests, a record each, sent in one segment (webd's
+#              read-ahead takes all three with one recv: the second and
+#              third wait in webd, not in the socket, and must be served)
+#   split:     the same with the third record cut in two, the rest sent
+#              0.3 s later
+# TLS runs over memory buffers, so the records leave as this script says.
 port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ctx = ssl.create_default_context(cafile=ca)
 raw = socket.create_connection(("127.0.0.1", port), timeout=10)
 raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-s = ctx.wrap_socket(raw, server_hostname="a.test")
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname="a.test")
+
+
+def pull():
+    d = raw.recv(65536)
+    if not d:
+        return False
+    inc.write(d)
+    return True
+
+
+def flush():
+    d = out.read()
+    if d:
+        raw.sendall(d)
+
+
+while True:
+    try:
+        tls.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        flush()
+        if not pull():
+            sys.exit("closed during the handshake")
+flush()
 req = b"GET / HTTP/1.1\r\nHost: a.test\r\n"
 last = req + b"Connection: close\r\n\r\n"
 if mode == "pipelined":
-    s.sendall((req + b"\r\n") * 2 + last)
-else:
+    tls.write((req + b"\r\n") * 2 + last)
+    flush()
+elif mode == "bytes":
     for b in last:
-        s.sendall(bytes([b]))
+        tls.write(bytes([b]))
+        flush()
+else:
+    for r in (req + b"\r\n", req + b"\r\n", last):
+        tls.write(r)
+    wire = out.read()
+    if mode == "records":
+        raw.sendall(wire)
+    else:
+        raw.sendall(wire[:-20])
+        time.sleep(0.3)
+        raw.sendall(wire[-20:])
 data = b""
 while True:
-    d = s.recv(65536)
-    if not d:
+    try:
+        d = tls.read(65536)
+        if not d:
+            break
+        data += d
+    except ssl.SSLWantReadError:
+        flush()
+        if not pull():
+            break
+    except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
         break
-    data += d
 print(data.count(b"HTTP/1.1 200 OK"), data.count(b"\r\n\r\nhome\n"))
 EOF
 check "three requests in one TLS record: three answers" \
     [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" pipelined)" = "3 3" ]
 check "one request over a TLS record per byte: answered" \
     [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" bytes)" = "1 1" ]
+check "three records in one segment: three answers" \
+    [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" records)" = "3 3" ]
+check "three records, the last one cut in two: three answers" \
+    [ "$(python3 "$tmp/records.py" "$tport" "$c/ca.pem" split)" = "3 3" ]
 head -c 300000 /dev/urandom >"$tmp/body.bin"
 check "a 300 kB POST body over https arrives whole" [ "$(tcurl \
     -H 'Content-Type: application/octet-stream' \

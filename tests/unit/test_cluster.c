@@ -321,6 +321,27 @@ START_TEST(golden_renders)
 }
 END_TEST
 
+/* The node check's "key value" lines (cluster/galera-check). */
+START_TEST(galera_fields)
+{
+	const char *body = "running yes\ncluster_size 3\n"
+	    "cluster_status Primary\nlocal_state 4\n"
+	    "local_state_comment Synced\r\nready ON\n";
+	char v[32];
+
+	ck_assert_str_eq(galera_field(body, "cluster_size", v, sizeof(v)),
+	    "3");
+	ck_assert_str_eq(galera_field(body, "local_state", v, sizeof(v)),
+	    "4");
+	ck_assert_str_eq(galera_field(body, "local_state_comment", v,
+	    sizeof(v)), "Synced");
+	ck_assert_str_eq(galera_field(body, "ready", v, sizeof(v)), "ON");
+	ck_assert_ptr_null(galera_field(body, "cluster", v, sizeof(v)));
+	ck_assert_ptr_null(galera_field("", "ready", v, sizeof(v)));
+	ck_assert_str_eq(galera_field("seqno -1", "seqno", v, 3), "-1");
+}
+END_TEST
+
 START_TEST(webd_conf_without_server)
 {
 	struct render_ctx r;
@@ -385,6 +406,7 @@ main(void)
 	tcase_add_test(tc, hmac_vectors);
 	tcase_add_test(tc, golden_renders);
 	tcase_add_test(tc, webd_conf_without_server);
+	tcase_add_test(tc, galera_fields);
 	tcase_add_test(tc, haproxy_stat);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

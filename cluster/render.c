@@ -160,9 +160,15 @@ haproxy_galera(const struct render_ctx *r)
 	    "\tbind 127.0.0.1:3306\n"
 	    "\toption httpchk\n"
 	    "\thttp-check send meth GET uri /\n"
-	    "\thttp-check expect status 200\n");
+	    "\thttp-check expect status 200\n"
+	    "\t# a connection refused or timed out marks the node down at "
+	    "once, and the\n\t# next try goes to the next node: "
+	    "appd's connect does not fail\n"
+	    "\toption redispatch 1\n"
+	    "\tretries 2\n");
 	for (i = 0; (h = cluster_nth(r->c, ROLE_DB, i)) != NULL; i++)
 		out_printf(&o, "\tserver %s %s:3306 check port %d%s "
+		    "observe layer4 error-limit 1 on-error mark-down "
 		    "on-marked-down shutdown-sessions%s\n", h->name,
 		    h->address.text, GALERA_CHECK_PORT, i ? " backup" : "",
 		    i ? "" : " on-marked-up shutdown-backup-sessions");

@@ -427,9 +427,12 @@ galera_cnf(struct out *o, const struct render_ctx *r)
 	galera_donors(o, r);
 	out_printf(o, "\n"
 	    "# gcache: how far behind a node may fall and still catch up "
-	    "by IST\n"
+	    "by IST; a node\n# that went silent (powered off, cut off) "
+	    "holds every commit until it is\n# evicted: after 3 s, not "
+	    "Galera's 5 (the hosts share one LAN)\n"
 	    "wsrep_provider_options = \"gcache.size=64M; "
-	    "pc.recovery=TRUE\"\n");
+	    "pc.recovery=TRUE; evs.suspect_timeout=PT3S; "
+	    "evs.inactive_timeout=PT6S\"\n");
 }
 
 char *

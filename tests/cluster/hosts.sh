@@ -98,13 +98,15 @@ host_prepare() {
 	    "$r/etc/systemd/system/sockets.target.wants/"
 	mkdir -p "$r/srv/out"
 	cp "$here/load.py" "$r/srv/"
-	[ "${ROLE[$h]}" = web ] && {
+	case ${ROLE[$h]} in
+	web | db)
 		mkdir -p "$r/srv/debs-next"
 		local d f
-		for d in $(role_debs web); do
+		for d in $(role_debs "${ROLE[$h]}"); do
 			f=$(deb_file "$d" "$debdir-next") && cp "$f" "$r/srv/debs-next/"
 		done
-	}
+		;;
+	esac
 	[ "$h" = client ] && return 0
 	mkdir -p "$r/etc/foobar"
 	cp "$out/cluster.conf" "$r/etc/foobar/cluster.conf"

@@ -48,11 +48,12 @@ load_stop() {
 	read -r R F G <<<"$figures"
 }
 
-# scenario NAME MAX_FAILED FUNCTION: runs FUNCTION under load; passes when
-# FUNCTION succeeds and at most MAX_FAILED requests failed. FUNCTION may
-# set EXTRA (", figure ...").
+# scenario NAME MAX_FAILED FUNCTION [MAX_GAP]: runs FUNCTION under load;
+# passes when FUNCTION succeeds, at most MAX_FAILED requests failed and,
+# when MAX_GAP (s) is given, no gap was longer. FUNCTION may set EXTRA
+# (", figure ...").
 scenario() {
-	local name=$1 max=$2 fn=$3 ok=yes
+	local name=$1 max=$2 fn=$3 maxgap=${4:-} ok=yes
 	EXTRA=""
 	say "scenario $name: starting"
 	load_start "$name"
@@ -65,6 +66,10 @@ scenario() {
 		EXTRA="$EXTRA, $more"
 	fi
 	[ "$F" -le "$max" ] || ok=no
+	if [ -n "$maxgap" ] && awk -v g="$G" -v m="$maxgap" 'BEGIN { exit !(g > m) }'; then
+		say "scenario $name: a gap of $G s, over $maxgap s"
+		ok=no
+	fi
 	echo "scenario $name: $R requests, $F failed, longest gap $G s$EXTRA"
 	if [ "$ok" = yes ]; then
 		passed=$((passed + 1))
@@ -335,18 +340,28 @@ sc_db_partition() {
 	EXTRA=", $w cut off: non-Primary, queries refused; writes on $during; synced again $(($(date +%s) - t0)) s after the cut"
 }
 
-# Each node restarted in turn (the writer last), the next one only once
-# all are synced again.
+# Each node in turn (the writer last), the next one only once all are
+# synced again: a rolling restart (db3), then a rolling package upgrade
+# (db2, db1: the next foobar-cluster and foobar-db, apply, and the restart
+# that an upgrade of mariadb-server makes).
 sc_db_rolling() {
-	local h
+	local h v
 	for h in db3 db2 db1; do
+		if [ "$h" != db3 ]; then
+			hin "$h" sh -c 'apt-get install -y -q --no-install-recommends /srv/debs-next/*.deb &&
+			    foobar-cluster apply' >"$out/$h.upgrade.log" 2>&1 ||
+			    { say "$h: upgrade failed"; tail "$out/$h.upgrade.log"; return 1; }
+		fi
 		hin "$h" systemctl restart mariadb.service ||
 		    { say "$h: restart failed"; return 1; }
 		resynced 60 || return 1
 		wait_until 20 one_writer || { say "two writers after $h"; return 1; }
 		sleep 1
 	done
-	EXTRA=", db3 db2 db1 restarted in turn, writer $(writer web1)"
+	v=$(hin db1 dpkg-query -W -f '${Version}' foobar-db)
+	EXTRA=", db3 restarted, db2 db1 upgraded to $v and restarted, writer $(writer web1)"
+	case $v in *upgradetest*) return 0 ;; esac
+	return 1
 }
 
 # Two runs at the same moment through different nodes (web1 straight to
@@ -440,8 +455,8 @@ run_scenarios() {
 	scenario migrate-once 0 sc_migrate_once
 	# The database tier. Only what was in flight when the writer failed
 	# may fail (see README).
-	scenario db-kill 12 sc_db_kill
-	scenario db-poweroff 12 sc_db_poweroff
+	scenario db-kill 12 sc_db_kill 5
+	scenario db-poweroff 12 sc_db_poweroff 5
 	scenario db-partition 12 sc_db_partition
 	scenario db-rolling 0 sc_db_rolling
 	scenario db-migrate-once 0 sc_db_migrate_once

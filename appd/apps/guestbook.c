@@ -95,33 +95,39 @@ gb_db_not_run(unsigned e)
 	return e == 2006 || e == 1053 || e == 1927;
 }
 
-/* gb_db_error's answer when the request may be tried again on a new
- * connection (nothing sent yet). */
+/* gb_db_error's answer when the request may be tried again (nothing
+ * sent yet). */
 #define GB_AGAIN (-2)
 enum gb_again { GB_NO_AGAIN, GB_AGAIN_READ, GB_AGAIN_WRITE };
 
+/* 1213: a deadlock, or on Galera a write that lost certification to
+ * another node's (the server already tried an autocommit statement
+ * again, wsrep_retry_autocommit): rolled back, so it may run again. */
+#define GB_ER_DEADLOCK 1213
+
 /* Logs a failed statement and answers 503 (connection lost) or 500.
- * With again set, a lost connection that a new one can make good (any
- * read; a write that did not run) answers nothing and returns
- * GB_AGAIN, after dropping the connection. */
+ * With again set, what another try can make good answers nothing and
+ * returns GB_AGAIN: a lost connection (dropped; any read, or a write
+ * that did not run) or a deadlock (on the same connection). */
 static int
 gb_db_error(struct foobar_req *req, MYSQL *db, MYSQL_STMT *st,
     enum gb_again again)
 {
 	unsigned e = st ? mysql_stmt_errno(st) : mysql_errno(db);
 	int lost = gb_db_lost(e) || gb_db_lost(mysql_errno(db));
+	int retry = again != GB_NO_AGAIN && (lost ?
+	    again == GB_AGAIN_READ || gb_db_not_run(e) :
+	    e == GB_ER_DEADLOCK);
 
 	foobar_log("guestbook: database error %u: %s%s", e,
 	    st ? mysql_stmt_error(st) : mysql_error(db),
-	    lost && (again == GB_AGAIN_READ || (again == GB_AGAIN_WRITE &&
-	    gb_db_not_run(e))) ? "; trying again on a new connection" : "");
-	if (!lost)
-		return gb_error(req, 500, "database error");
-	foobar_req_db_broken(req);
-	if (again == GB_AGAIN_READ || (again == GB_AGAIN_WRITE &&
-	    gb_db_not_run(e)))
+	    retry ? "; trying again" : "");
+	if (lost)
+		foobar_req_db_broken(req);
+	if (retry)
 		return GB_AGAIN;
-	return gb_error(req, 503, "database unavailable");
+	return lost ? gb_error(req, 503, "database unavailable") :
+	    gb_error(req, 500, "database error");
 }
 
 /* s as a number: digits only, no sign, no overflow. Returns 0, or -1
@@ -220,7 +226,7 @@ gb_row_json(const struct gb_row *r)
 
 /* Runs a prepared SELECT of messages with two integer parameters; adds
  * each row to arr. Returns 0, -1 (error response already sent), or with
- * again set GB_AGAIN (the connection was lost; nothing sent). */
+ * again set GB_AGAIN (see gb_db_error; nothing sent). */
 static int
 gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
     long long a, long long b, json_t *arr, int again)
@@ -293,8 +299,8 @@ gb_query_int(const char *q, const char *name, long long min, long long max,
 }
 
 /* gb_select on the worker's connection; when that was lost, once more
- * on a new one (HAProxy sends it to the next node). Returns 0, or -1
- * (error response already sent). */
+ * on a new one (HAProxy sends it to the next node), and after a deadlock
+ * once more. Returns 0, or -1 (error response already sent). */
 static int
 gb_select_db(struct foobar_req *req, const char *sql, long long a,
     long long b, json_t *arr)
@@ -533,8 +539,8 @@ gb_parse_form(char *body, size_t len, struct gb_input *in)
 }
 
 /* Inserts the message; sets *id. Returns 0, -1 (error response already
- * sent), or with again set GB_AGAIN (the connection was lost before the
- * INSERT ran; nothing sent). */
+ * sent), or with again set GB_AGAIN (the INSERT did not run, or was
+ * rolled back: see gb_db_error; nothing sent). */
 static int
 gb_insert(struct foobar_req *req, MYSQL *db, const struct gb_input *in,
     int again, long long *id)

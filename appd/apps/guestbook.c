@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "foobar/app.h"
 
@@ -298,6 +299,26 @@ gb_query_int(const char *q, const char *name, long long min, long long max,
 	return 0;
 }
 
+/* The worker's database connection, waiting up to GB_DB_WAIT_MS for a
+ * new one when there is none: while HAProxy moves the web host to the
+ * next Galera node, a connection may be cut just after it was made (a
+ * node killed at that moment). /api/health does not wait. */
+#define GB_DB_WAIT_MS 600
+#define GB_DB_STEP_MS 150
+
+static MYSQL *
+gb_db(struct foobar_req *req)
+{
+	const struct timespec step = { 0, GB_DB_STEP_MS * 1000000L };
+	MYSQL *db;
+	int waited;
+
+	for (waited = 0; (db = foobar_req_db(req)) == NULL &&
+	    waited < GB_DB_WAIT_MS; waited += GB_DB_STEP_MS)
+		nanosleep(&step, NULL);
+	return db;
+}
+
 /* gb_select on the worker's connection; when that was lost, once more
  * on a new one (HAProxy sends it to the next node), and after a deadlock
  * once more. Returns 0, or -1 (error response already sent). */
@@ -309,7 +330,7 @@ gb_select_db(struct foobar_req *req, const char *sql, long long a,
 	int rc = GB_AGAIN, again;
 
 	for (again = 1; rc == GB_AGAIN; again = 0) {
-		if ((db = foobar_req_db(req)) == NULL) {
+		if ((db = gb_db(req)) == NULL) {
 			gb_error(req, 503, "database unavailable");
 			return -1;
 		}
@@ -591,7 +612,7 @@ gb_store(struct foobar_req *req, const struct gb_input *in)
 	int rc = GB_AGAIN, again;
 
 	for (again = 1; rc == GB_AGAIN; again = 0) {
-		if ((db = foobar_req_db(req)) == NULL)
+		if ((db = gb_db(req)) == NULL)
 			return gb_error(req, 503, "database unavailable");
 		rc = gb_insert(req, db, in, again, &id);
 	}

@@ -185,7 +185,10 @@ foobar_req_db_broken(struct foobar_req *req)
 	db_close(W.db);
 	W.db = NULL;
 	W.db_failures = 1;
-	W.db_retry_ms = appd_now_ms() + 100;
+	/* The next foobar_req_db connects at once (the application may try
+	 * its statement again: HAProxy sends it to another Galera node);
+	 * if that fails, worker_db_connect backs off. */
+	W.db_retry_ms = 0;
 }
 
 /* --- request parameters ---------------------------------------------- */

@@ -60,27 +60,10 @@ plan_add(struct plan *p, const char *path, char *text, unsigned mode,
 	p->f[p->n++] = (struct file){ path, text, mode, group, check, acts };
 }
 
-static char *
-read_text(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) == -1) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
 static void
 plan_web(struct plan *p, const struct render_ctx *r, const char *webd_conf)
 {
-	char *webd = read_text(webd_conf);
+	char *webd = sys_slurp(webd_conf);
 
 	plan_add(p, "/etc/foobar/db.cnf", render_db_cnf(r), 0640, "foobar",
 	    CHK_NONE, ACT_DBMIGRATE | ACT_APPD);
@@ -94,6 +77,9 @@ plan_web(struct plan *p, const struct render_ctx *r, const char *webd_conf)
 		    ACT_WEBD_RELOAD);
 		free(webd);
 	}
+	if (cluster_galera(r->c))
+		plan_add(p, "/etc/haproxy/haproxy.cfg", render_haproxy(r),
+		    0644, NULL, CHK_HAPROXY, ACT_HAPROXY);
 	plan_add(p, UNIT_DIR "foobar-webd.socket.d" DROPIN,
 	    render_webd_socket(r), 0644, NULL, CHK_NONE,
 	    ACT_DAEMON_RELOAD | ACT_WEBD_SOCKET);
@@ -297,10 +283,14 @@ web_unit(const char *unit, int changed)
 }
 
 static int
-web_actions(unsigned acts)
+web_actions(const struct cluster *c, unsigned acts)
 {
 	int rc = 0;
 
+	/* the path to the Galera cluster before what uses it */
+	if (cluster_galera(c) && engine("haproxy.service",
+	    acts & ACT_HAPROXY, "reload-or-restart") == -1)
+		rc = -1;
 	if (web_unit("foobar-dbmigrate.service", acts & ACT_DBMIGRATE) == -1)
 		rc = -1;
 	if (web_unit("foobar-appd.service", acts & ACT_APPD) == -1)
@@ -447,8 +437,29 @@ haproxy_live(const struct cluster *c, int changed)
 	return -1;
 }
 
+/* A Galera node: its check first (the others and the web hosts ask it),
+ * then MariaDB, started as a new cluster (bootstrap) or (re)started to
+ * join one, which apply does only when there is one to join. Returns 0
+ * or -1. */
 static int
-run_actions(const struct render_ctx *r, const struct plan *p, unsigned acts)
+db_galera(const struct render_ctx *r, const struct apply_opts *o,
+    unsigned acts)
+{
+	if (engine("foobar-galera-check.socket", 0, "restart") == -1)
+		return -1;
+	if (o->bootstrap)
+		return galera_bootstrap(r->c, r->self, o->force);
+	if (!(acts & ACT_MARIADB) &&
+	    systemctl("is-active", "mariadb.service", NULL) == 0)
+		return 0;
+	if (!galera_joinable(r->c, r->self))
+		return -1;
+	return engine("mariadb.service", acts & ACT_MARIADB, "restart");
+}
+
+static int
+run_actions(const struct render_ctx *r, const struct apply_opts *o,
+    const struct plan *p, unsigned acts)
 {
 	int rc = 0;
 
@@ -457,12 +468,15 @@ run_actions(const struct render_ctx *r, const struct plan *p, unsigned acts)
 		rc = -1;
 	if (firewall(acts & ACT_NFT) == -1)
 		rc = -1;
-	if (r->self->roles & ROLE_DB) {
+	if ((r->self->roles & ROLE_DB) && cluster_galera(r->c)) {
+		if (db_galera(r, o, acts) == -1 || db_users(r->c, p->sql) == -1)
+			rc = -1;
+	} else if (r->self->roles & ROLE_DB) {
 		if (engine("mariadb.service", acts & ACT_MARIADB,
 		    "restart") == -1 || db_users(r->c, p->sql) == -1)
 			rc = -1;
 	}
-	if ((r->self->roles & ROLE_WEB) && web_actions(acts) == -1)
+	if ((r->self->roles & ROLE_WEB) && web_actions(r->c, acts) == -1)
 		rc = -1;
 	if (r->self->roles & ROLE_LB) {
 		lb_free_port80();
@@ -560,13 +574,20 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 	free(s);
 	if (rc != 0)
 		return rc;
+	if (o->bootstrap && (!(r.self->roles & ROLE_DB) ||
+	    !cluster_galera(c))) {
+		fprintf(stderr, "foobar-cluster: bootstrap: %s is not a db host "
+		    "of a Galera site (three db hosts or more)\n",
+		    r.self->name);
+		return 1;
+	}
 	plan_build(&p, &r, o->webd_conf);
 	if (p.oom)
 		rc = 1;
 	else if (o->render_dir != NULL)
 		rc = plan_render(&p, o->render_dir) == -1;
 	else if (plan_install(&p, &acts) == -1 ||
-	    run_actions(&r, &p, acts) == -1)
+	    run_actions(&r, o, &p, acts) == -1)
 		rc = 1;
 	plan_free(&p);
 	explicit_bzero(db_pw, sizeof(db_pw));

@@ -11,6 +11,9 @@
 #define CLUSTER_MAX_HOSTS 64
 #define CLUSTER_SECRET_MIN 16
 #define CLUSTER_SECRET_MAX 4096
+/* each db host of a Galera site answers 200 here when it is Synced in a
+ * primary component (foobar-galera-check.socket) */
+#define GALERA_CHECK_PORT 9200
 
 enum cluster_role {
 	ROLE_LB = 1,
@@ -65,6 +68,10 @@ size_t cluster_count(const struct cluster *c, unsigned role);
 const struct cluster_host *cluster_nth(const struct cluster *c,
     unsigned role, size_t nth);
 
+/* 1 when the db hosts form a Galera cluster (three or more), 0 when
+ * there is one database server. */
+int cluster_galera(const struct cluster *c);
+
 /* The role names of mask, e.g. "lb, web", in buf. Returns buf. */
 const char *cluster_roles_text(unsigned mask, char *buf, size_t buflen);
 
@@ -97,10 +104,14 @@ struct render_ctx {
 	const char *vrrp_pass;	 /* 8 characters */
 };
 
+/* An lb host's HAProxy (HTTP to the web hosts); on a web host of a
+ * Galera site, a TCP listener on 127.0.0.1:3306 that sends every
+ * connection to one synced db host (the others are backups). */
 char *render_haproxy(const struct render_ctx *r);
 char *render_keepalived(const struct render_ctx *r);
 char *render_nft(const struct render_ctx *r);
 char *render_db_cnf(const struct render_ctx *r);
+/* A db host's MariaDB settings; with Galera, its wsrep settings. */
 char *render_mariadb_cnf(const struct render_ctx *r);
 char *render_db_sql(const struct render_ctx *r);
 char *render_webd_socket(const struct render_ctx *r);
@@ -142,6 +153,13 @@ const struct cluster_host *sys_whoami(const struct cluster *c,
  * with errno set. */
 char *sys_haproxy_ask(const char *cmd);
 
+/* The whole file at path (malloc'd, "" when unreadable midway), or NULL
+ * with errno set when it cannot be opened. */
+char *sys_slurp(const char *path);
+
+/* The id of group name, or -1 when there is none. */
+long sys_gid(const char *name);
+
 /* 1 when addr is on a local interface, 0 when not. */
 int sys_addr_local(const struct in_addr *addr);
 
@@ -152,11 +170,41 @@ int sys_addr_local(const struct in_addr *addr);
 int stat_servers(const char *csv, const char *px,
     void (*fn)(void *arg, const char *sv, const char *status), void *arg);
 
+/* galera.c - a db host's node check. */
+
+/* Asks addr's node check for path ("/" or "/position") within ms
+ * milliseconds. Returns the HTTP status (200: Synced in a primary
+ * component), with the body ("key value" lines) in body; or -1 when no
+ * answer came (body empty). */
+int galera_ask(const struct in_addr *addr, const char *path, int ms,
+    char *body, size_t bodylen);
+
+/* The value of the line "key value" of body, in out; NULL when there is
+ * none. Pure. */
+const char *galera_field(const char *body, const char *key, char *out,
+    size_t outlen);
+
+/* bootstrap.c - starting a Galera cluster, joining one. */
+
+/* Starts a new primary component on self (MariaDB restarted with
+ * --wsrep-new-cluster) after checking that no other db host is in one
+ * and none has a more recent state (a silent one: only with force).
+ * Returns 0, or -1 after saying why. */
+int galera_bootstrap(const struct cluster *c,
+    const struct cluster_host *self, int force);
+
+/* 1 when self is in a primary component or another db host is synced in
+ * one (so that a (re)start of self joins it), 0 after saying so. */
+int galera_joinable(const struct cluster *c,
+    const struct cluster_host *self);
+
 /* apply.c and status.c - the commands. Return an exit status. */
 struct apply_opts {
 	const char *host;	/* --host, or NULL */
 	const char *render_dir;	/* render: write under it, check nothing */
 	const char *webd_conf;	/* what the web role's webd.conf extends */
+	int bootstrap;		/* start a new Galera cluster here */
+	int force;		/* bootstrap even when a db host is silent */
 };
 int cluster_apply(const struct cluster *c, const struct apply_opts *o);
 int cluster_status(const struct cluster *c, const char *force_host);

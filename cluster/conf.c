@@ -203,6 +203,12 @@ cluster_count(const struct cluster *c, unsigned role)
 	return n;
 }
 
+int
+cluster_galera(const struct cluster *c)
+{
+	return cluster_count(c, ROLE_DB) >= 3;
+}
+
 const struct cluster_host *
 cluster_nth(const struct cluster *c, unsigned role, size_t nth)
 {
@@ -312,12 +318,14 @@ check_roles(const struct cluster *c, char *err, size_t errlen)
 			    sizeof(names)));
 			return -1;
 		}
-	if (cluster_count(c, ROLE_DB) > 1) {
+	/* Galera needs a majority: two nodes lose it when either fails */
+	if (cluster_count(c, ROLE_DB) == 2) {
 		char at[300];
 
 		where(c, cluster_nth(c, ROLE_DB, 1), "roles", at, sizeof(at));
-		snprintf(err, errlen, "%s: a second db host needs a Galera "
-		    "cluster, not supported yet", at);
+		snprintf(err, errlen, "%s: two db hosts: a Galera cluster "
+		    "needs three (or one), else losing either stops writes",
+		    at);
 		return -1;
 	}
 	return 0;

@@ -14,7 +14,7 @@
 #endif
 
 static const char usage[] = "[-c FILE] [--host NAME] [--webd-conf FILE] "
-    "check|apply|status|bootstrap|render DIR";
+    "[--force] check|apply|status|bootstrap|render DIR";
 
 static const char help[] =
     "Checks the description of a site on several hosts (cluster.conf) and\n"
@@ -24,7 +24,9 @@ static const char help[] =
     "  apply        write this host's configs, check them with each\n"
     "               engine, reload what changed; idempotent\n"
     "  status       hosts, roles, engines; exit 1 when degraded\n"
-    "  bootstrap    start the first node of a Galera cluster (not yet)\n"
+    "  bootstrap    apply, and start a new Galera cluster on this db\n"
+    "               host: refused when another node is in one or has a\n"
+    "               more recent state\n"
     "  render DIR   write the files apply would install under DIR\n"
     "\n"
     "  -c, --config FILE   cluster description (default "
@@ -33,6 +35,7 @@ static const char help[] =
     "                      whose address is on a local interface)\n"
     "      --webd-conf FILE  the webd.conf a web host's is made from\n"
     "                      (default /etc/foobar/webd.conf)\n"
+    "      --force         bootstrap even when a db host does not answer\n"
     "  -V, --version       print the version and exit\n"
     "  -h, --help          print this help and exit\n"
     "\n"
@@ -44,16 +47,18 @@ struct opts {
 	const char *config;
 	const char *host;
 	const char *webd_conf;
+	int force;
 };
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_HOST = 256, OPT_WEBD_CONF };
+	enum { OPT_HOST = 256, OPT_WEBD_CONF, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "host", required_argument, NULL, OPT_HOST },
 		{ "webd-conf", required_argument, NULL, OPT_WEBD_CONF },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -75,6 +80,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_WEBD_CONF:
 			o->webd_conf = optarg;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case 'V':
 			cli_print_version(o->prog);
 			cli_exit(o->prog, EXIT_OK);
@@ -91,7 +99,7 @@ static int
 run(const struct opts *o, const struct cluster *c, int argc, char **argv)
 {
 	const char *cmd = argv[0];
-	struct apply_opts ao = { o->host, NULL, o->webd_conf };
+	struct apply_opts ao = { o->host, NULL, o->webd_conf, 0, o->force };
 	struct cluster_secret *s;
 	char err[1024];
 
@@ -107,7 +115,8 @@ run(const struct opts *o, const struct cluster *c, int argc, char **argv)
 		cli_config_ok();
 		return EXIT_OK;
 	}
-	if (strcmp(cmd, "apply") == 0) {
+	if (strcmp(cmd, "apply") == 0 || strcmp(cmd, "bootstrap") == 0) {
+		ao.bootstrap = strcmp(cmd, "bootstrap") == 0;
 		if (geteuid() != 0)
 			fprintf(stderr, "%s: apply: not root; it will "
 			    "fail to install files\n", o->prog);
@@ -120,11 +129,7 @@ run(const struct opts *o, const struct cluster *c, int argc, char **argv)
 		ao.render_dir = argv[1];
 		return cluster_apply(c, &ao);
 	}
-	if (strcmp(cmd, "status") == 0)
-		return cluster_status(c, o->host);
-	fprintf(stderr, "%s: bootstrap: not supported yet (the Galera "
-	    "database tier comes later; one db host needs none)\n", o->prog);
-	return EXIT_RUNTIME;
+	return cluster_status(c, o->host);
 }
 
 int
@@ -133,7 +138,7 @@ main(int argc, char **argv)
 	static const char *const cmds[] = { "check", "apply", "status",
 		"bootstrap", "render" };
 	struct opts o = { cli_basename(argv[0]), CLUSTER_CONFIG_FILE, NULL,
-		"/etc/foobar/webd.conf" };
+		"/etc/foobar/webd.conf", 0 };
 	static struct cluster c;
 	char err[1024];
 	size_t i;

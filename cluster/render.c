@@ -124,6 +124,62 @@ haproxy_defaults(struct out *o)
 	    "fall 2 rise 2\n\n");
 }
 
+/* A web host's path to the Galera cluster: one writer at a time (the
+ * first synced db host in cluster.conf's order; the others are backups,
+ * and only the first backup that is up is used), chosen by each db host's
+ * check on port GALERA_CHECK_PORT (200 when Synced in a primary
+ * component). Sessions on a server marked down are cut, so that appd's
+ * workers connect again at once (to the next node); when the first node
+ * is back, the sessions on the backup are cut too, so that every web host
+ * writes through the same node again. */
+static char *
+haproxy_galera(const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	struct out o = { 0 };
+	size_t i;
+
+	out_printf(&o, HEADER, r->c->path);
+	haproxy_global(&o);
+	out_printf(&o, "defaults\n"
+	    "\tlog global\n"
+	    "\tmode tcp\n"
+	    "\toption dontlognull\n"
+	    "\ttimeout connect 1s\n"
+	    "\t# appd keeps its connections: idle ones are not cut\n"
+	    "\ttimeout client 8h\n"
+	    "\ttimeout server 8h\n"
+	    "\t# a check connects within timeout connect (a host that is "
+	    "gone fails in\n\t# 1 s) and then has 5 s to answer: the "
+	    "node's check (a sandboxed unit and\n\t# a mariadb client "
+	    "per connection) took 1 to 3 s on a loaded host\n"
+	    "\ttimeout check 5s\n"
+	    "\t# a node that refuses or is gone is out after two checks "
+	    "(about 2.5 s)\n"
+	    "\tdefault-server inter 1s fastinter 250ms downinter 1s "
+	    "fall 2 rise 2\n\n"
+	    "# MariaDB for appd and dbmigrate on this host: one Galera node "
+	    "takes every\n# connection (no certification conflicts "
+	    "between writers)\n"
+	    "listen galera\n"
+	    "\tbind 127.0.0.1:3306\n"
+	    "\toption httpchk\n"
+	    "\thttp-check send meth GET uri /\n"
+	    "\thttp-check expect status 200\n"
+	    "\t# a connection refused or timed out marks the node down at "
+	    "once, and the\n\t# next try goes to the next node: "
+	    "appd's connect does not fail\n"
+	    "\toption redispatch 1\n"
+	    "\tretries 2\n");
+	for (i = 0; (h = cluster_nth(r->c, ROLE_DB, i)) != NULL; i++)
+		out_printf(&o, "\tserver %s %s:3306 check port %d%s "
+		    "observe layer4 error-limit 1 on-error mark-down "
+		    "on-marked-down shutdown-sessions%s\n", h->name,
+		    h->address.text, GALERA_CHECK_PORT, i ? " backup" : "",
+		    i ? "" : " on-marked-up shutdown-backup-sessions");
+	return out_done(&o);
+}
+
 char *
 render_haproxy(const struct render_ctx *r)
 {
@@ -131,6 +187,8 @@ render_haproxy(const struct render_ctx *r)
 	struct out o = { 0 };
 	size_t i;
 
+	if (!(r->self->roles & ROLE_LB))
+		return haproxy_galera(r);
 	out_printf(&o, HEADER, r->c->path);
 	haproxy_global(&o);
 	haproxy_defaults(&o);
@@ -261,7 +319,16 @@ nft_role_rules(struct out *o, const struct render_ctx *r)
 		out_printf(o, "\t\t# db: MariaDB from the web hosts only\n"
 		    "\t\tip saddr { ");
 		out_addrs(o, r->c, ROLE_WEB, NULL);
-		out_printf(o, " } tcp dport 3306 accept\n");
+		out_printf(o, " } tcp dport %s accept\n",
+		    cluster_galera(r->c) ? "{ 3306, 9200 }" : "3306");
+	}
+	if ((roles & ROLE_DB) && cluster_galera(r->c)) {
+		out_printf(o, "\t\t# db: Galera replication, IST, SST and "
+		    "the node check from the\n\t\t# other db hosts\n"
+		    "\t\tip saddr { ");
+		out_addrs(o, r->c, ROLE_DB, r->self);
+		out_printf(o, " } tcp dport { 4444, 4567, 4568, 9200 } "
+		    "accept\n");
 	}
 }
 
@@ -298,10 +365,15 @@ char *
 render_db_cnf(const struct render_ctx *r)
 {
 	const struct cluster_host *db = cluster_nth(r->c, ROLE_DB, 0);
+	int galera = cluster_galera(r->c);
 	struct out o = { 0 };
 
 	out_printf(&o, "# /etc/foobar/db.cnf - how foobar connects to MariaDB; "
 	    "see db.cnf(5).\n" HEADER, r->c->path);
+	if (galera)
+		out_printf(&o, "# 127.0.0.1:3306 is this host's HAProxy, which "
+		    "forwards to one synced\n# Galera node (haproxy.cfg, "
+		    "listen galera).\n");
 	out_printf(&o, "# The password is derived from the cluster's secret; "
 	    "keep this file 0640 root:foobar.\n"
 	    "[foobar]\n"
@@ -309,8 +381,67 @@ render_db_cnf(const struct render_ctx *r)
 	    "port=3306\n"
 	    "database=" DB_NAME "\n"
 	    "user=" DB_USER "\n"
-	    "password=%s\n", db->address.text, r->db_password);
+	    "password=%s\n", galera ? "127.0.0.1" : db->address.text,
+	    r->db_password);
 	return out_done(&o);
+}
+
+/* The other db hosts' names, the last first: a joining node takes its
+ * state from a node that is not the writer (the first db host) when it
+ * can; the trailing comma lets it fall back to any node. */
+static void
+galera_donors(struct out *o, const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	size_t i = cluster_count(r->c, ROLE_DB);
+
+	while (i-- > 0)
+		if ((h = cluster_nth(r->c, ROLE_DB, i)) != r->self)
+			out_printf(o, "%s,", h->name);
+}
+
+static void
+galera_cnf(struct out *o, const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	size_t i;
+
+	out_printf(o, "# Galera 4: one synchronous cluster of the db hosts. "
+	    "Every table needs a\n# primary key; InnoDB only.\n"
+	    "binlog_format = ROW\n"
+	    "default_storage_engine = InnoDB\n"
+	    "innodb_autoinc_lock_mode = 2\n"
+	    "# a commit is on disk before it is acknowledged (Jepsen "
+	    "2026-03 lost\n# acknowledged writes without it when nodes "
+	    "crashed one after another)\n"
+	    "innodb_flush_log_at_trx_commit = 1\n\n"
+	    "[galera]\n"
+	    "# an autocommit statement that lost certification to another "
+	    "node's write\n# (two writers for a moment while the web hosts "
+	    "move) runs again\n"
+	    "wsrep_retry_autocommit = 4\n"
+	    "wsrep_on = ON\n"
+	    "wsrep_provider = /usr/lib/galera/libgalera_smm.so\n"
+	    "wsrep_cluster_name = %s\n"
+	    "wsrep_cluster_address = gcomm://", r->c->name);
+	for (i = 0; (h = cluster_nth(r->c, ROLE_DB, i)) != NULL; i++)
+		out_printf(o, "%s%s", i ? "," : "", h->address.text);
+	out_printf(o, "\n"
+	    "wsrep_node_name = %s\n"
+	    "wsrep_node_address = %s\n"
+	    "# state transfer of a joining node: rsync (in mariadb-server's "
+	    "dependencies);\n# the donor is read-only while it runs\n"
+	    "wsrep_sst_method = rsync\n"
+	    "wsrep_sst_donor = ", r->self->name, r->self->address.text);
+	galera_donors(o, r);
+	out_printf(o, "\n"
+	    "# gcache: how far behind a node may fall and still catch up "
+	    "by IST; a node\n# that went silent (powered off, cut off) "
+	    "holds every commit until it is\n# evicted: after 3 s, not "
+	    "Galera's 5 (the hosts share one LAN)\n"
+	    "wsrep_provider_options = \"gcache.size=64M; "
+	    "pc.recovery=TRUE; evs.suspect_timeout=PT3S; "
+	    "evs.inactive_timeout=PT6S\"\n");
 }
 
 char *
@@ -325,6 +456,8 @@ render_mariadb_cnf(const struct render_ctx *r)
 	    "[mysqld]\n"
 	    "bind-address = %s\n"
 	    "skip-name-resolve\n", r->self->address.text);
+	if (cluster_galera(r->c))
+		galera_cnf(&o, r);
 	return out_done(&o);
 }
 
@@ -382,15 +515,27 @@ render_db_client_dropin(const struct render_ctx *r)
 	struct out o = { 0 };
 
 	out_printf(&o, HEADER, r->c->path);
-	out_printf(&o, "# The database is on host %s, over TCP: network for "
-	    "it only.\n"
-	    "[Unit]\n"
-	    "Wants=network-online.target\n"
-	    "After=network-online.target\n\n"
-	    "[Service]\n"
-	    "PrivateNetwork=no\n"
-	    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
-	    "IPAddressAllow=%s\n", db->name, db->address.text);
+	if (cluster_galera(r->c))
+		out_printf(&o, "# The database is the Galera cluster, through "
+		    "this host's HAProxy on\n# 127.0.0.1:3306: network for it "
+		    "only.\n"
+		    "[Unit]\n"
+		    "Wants=network-online.target haproxy.service\n"
+		    "After=network-online.target haproxy.service\n\n"
+		    "[Service]\n"
+		    "PrivateNetwork=no\n"
+		    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+		    "IPAddressAllow=127.0.0.1\n");
+	else
+		out_printf(&o, "# The database is on host %s, over TCP: "
+		    "network for it only.\n"
+		    "[Unit]\n"
+		    "Wants=network-online.target\n"
+		    "After=network-online.target\n\n"
+		    "[Service]\n"
+		    "PrivateNetwork=no\n"
+		    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+		    "IPAddressAllow=%s\n", db->name, db->address.text);
 	return out_done(&o);
 }
 

@@ -68,6 +68,74 @@ status_lb(const struct cluster *c)
 	return bad;
 }
 
+/* Each db host's node, as its check tells it; degraded unless every
+ * one is Synced in a primary component of them all. */
+static int
+status_galera(const struct cluster *c)
+{
+	const struct cluster_host *h;
+	char body[2048], st[64], cs[64], size[16];
+	size_t i, n = cluster_count(c, ROLE_DB), synced = 0;
+	int code, quorum = 0, bad = 0;
+
+	for (i = 0; (h = cluster_nth(c, ROLE_DB, i)) != NULL; i++) {
+		code = galera_ask(&h->address.a, "/", 2000, body,
+		    sizeof(body));
+		if (code == -1) {
+			printf("  galera: %s: no answer on port %d\n", h->name,
+			    GALERA_CHECK_PORT);
+			bad = 1;
+			continue;
+		}
+		if (!galera_field(body, "local_state_comment", st,
+		    sizeof(st)))
+			snprintf(st, sizeof(st), "server down");
+		if (!galera_field(body, "cluster_status", cs, sizeof(cs)))
+			snprintf(cs, sizeof(cs), "-");
+		if (!galera_field(body, "cluster_size", size, sizeof(size)))
+			snprintf(size, sizeof(size), "-");
+		printf("  galera: %s: %s, component %s, size %s\n", h->name, st,
+		    cs, size);
+		if (code == 200)
+			synced++;
+		if (strcmp(cs, "Primary") == 0 && (size_t)atoi(size) * 2 > n)
+			quorum = 1;
+		if (code != 200 || (size_t)atoi(size) != n)
+			bad = 1;
+	}
+	printf("  galera: %zu of %zu nodes synced, quorum %s\n", synced, n,
+	    quorum ? "yes" : "NO");
+	return bad || !quorum;
+}
+
+static void
+show_writer(void *arg, const char *sv, const char *status)
+{
+	int *bad = arg;
+
+	printf("  haproxy: galera server %s %s\n", sv, status);
+	if (strcmp(status, "UP") != 0)
+		*bad = 1;
+}
+
+/* This web host's path to the cluster (its HAProxy, listen galera). */
+static int
+status_writer(void)
+{
+	char *csv = sys_haproxy_ask("show stat\n");
+	int bad = 0;
+
+	if (csv == NULL) {
+		printf("  haproxy: no answer on %s: %s\n", SYS_HAPROXY_SOCK,
+		    strerror(errno));
+		return 1;
+	}
+	if (stat_servers(csv, "galera", show_writer, &bad) <= 0)
+		bad = 1;
+	free(csv);
+	return bad;
+}
+
 static int
 status_db(void)
 {
@@ -133,10 +201,14 @@ status_self(const struct cluster *c, const struct cluster_host *self)
 	if (self->roles & ROLE_WEB) {
 		bad |= unit_active("foobar-webd.service");
 		bad |= unit_active("foobar-appd.service");
+		if (cluster_galera(c))
+			bad |= status_writer();
 		bad |= status_db();
 	}
 	if (self->roles & ROLE_DB)
 		bad |= unit_active("mariadb.service");
+	if ((self->roles & (ROLE_DB | ROLE_WEB)) && cluster_galera(c))
+		bad |= status_galera(c);
 	bad |= unit_active("foobar-firewall.service");
 	return bad;
 }

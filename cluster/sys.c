@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ifaddrs.h>
 #include <signal.h>
 #include <stdio.h>
@@ -210,6 +211,31 @@ sys_whoami(const struct cluster *c, const char *force, char *ifname,
 		snprintf(err, errlen, "no address of %s is on this machine: "
 		    "give --host NAME", c->path);
 	return found;
+}
+
+char *
+sys_slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) == -1) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+long
+sys_gid(const char *name)
+{
+	struct group *g = getgrnam(name);
+
+	return g != NULL ? (long)g->gr_gid : -1;
 }
 
 int

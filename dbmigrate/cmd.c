@@ -689,6 +689,42 @@ cmd_status(const struct dbm_opts *o)
 }
 
 static int
+nopk_row(void *arg, unsigned ncols, char **v, const unsigned long *lens)
+{
+	int *n = arg;
+	char name[200];
+
+	if (ncols < 1 || v[0] == NULL)
+		return -1;
+	log_escape(name, sizeof(name), v[0], lens[0]);
+	log_warn("table %s has no primary key (a Galera cluster needs one "
+	    "on every table)", name);
+	(*n)++;
+	return 0;
+}
+
+/* Warns about each base table of the database without a primary key.
+ * Returns how many, or -1 (logged). */
+static int
+check_primary_keys(struct run *r)
+{
+	static const char q[] = "SELECT t.TABLE_NAME FROM "
+	    "information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() "
+	    "AND t.TABLE_TYPE = 'BASE TABLE' AND NOT EXISTS (SELECT 1 FROM "
+	    "information_schema.TABLE_CONSTRAINTS c WHERE "
+	    "c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME "
+	    "AND c.CONSTRAINT_TYPE = 'PRIMARY KEY') ORDER BY t.TABLE_NAME";
+	int n = 0;
+
+	if (db_query(r->db, q, sizeof(q) - 1, nopk_row, &n) == -1) {
+		log_err("list tables without a primary key: %s",
+		    db_error(r->db));
+		return -1;
+	}
+	return n;
+}
+
+static int
 do_validate(struct run *r, const struct target *t)
 {
 	int drift, rc;
@@ -696,6 +732,8 @@ do_validate(struct run *r, const struct target *t)
 	drift = check_drift(r, 0, 0);
 	if ((rc = check_failed(r)) != 0)
 		return rc;
+	if (check_primary_keys(r) == -1)
+		return EXIT_RUNTIME;
 	if (drift > 0) {
 		log_err("%d applied migration(s) differ from their files; "
 		    "'foobar-dbmigrate repair' accepts the files as they are "

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -26,6 +27,25 @@ static const char history_ddl[] =
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 
 static char history_lock_name[128];
+
+/* On Galera GET_LOCK holds on one node only: the lock that holds across
+ * the cluster is a row of this table, inserted with autocommit. Two runs
+ * that insert it through different nodes conflict at certification: one
+ * commits, the other gets a duplicate key (or a deadlock error, 1213)
+ * and waits. A run that was killed leaves its row behind; it expires
+ * after HISTORY_LEASE seconds. */
+#define HISTORY_LEASE 3600
+#define ER_DUP_ENTRY 1062
+#define ER_LOCK_DEADLOCK 1213
+
+static const char lock_ddl[] =
+    "CREATE TABLE IF NOT EXISTS dbmigrate_lock ("
+    "id TINYINT UNSIGNED NOT NULL PRIMARY KEY, "
+    "owner VARCHAR(255) NOT NULL, "
+    "expires DATETIME NOT NULL COMMENT 'UTC'"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+static char history_owner[420];	/* set while this run holds the row */
 
 /* Runs a statement built like printf; logs what failed. */
 static int
@@ -301,8 +321,106 @@ history_get_lock(struct db *db, const char *qlock, long timeout)
 	return strcmp(val, "1") == 0 ? 1 : 0;
 }
 
+static int history_node_lock(struct db *db, long timeout);
+
+/* 1 when the server is a Galera node (wsrep_on), 0 when not, -1. */
+static int
+history_galera(struct db *db)
+{
+	char val[16];
+	int r;
+
+	r = db_query_value(db, "SELECT @@GLOBAL.wsrep_on", val, sizeof(val));
+	if (r == -1 && db_errno(db) == 1193) /* no such variable */
+		return 0;
+	if (r == -1) {
+		log_err("SELECT @@wsrep_on: %s", db_error(db));
+		return -1;
+	}
+	return r == 1 && strcmp(val, "1") == 0;
+}
+
+/* One try at the row: 1 taken, 0 held by another run, -1 error. */
+static int
+history_row_try(struct db *db, const char *qowner)
+{
+	char sql[700];
+
+	(void)db_exec(db, "DELETE FROM dbmigrate_lock WHERE id = 1 AND "
+	    "expires < UTC_TIMESTAMP()");
+	snprintf(sql, sizeof(sql), "INSERT INTO dbmigrate_lock VALUES (1, "
+	    "'%s', UTC_TIMESTAMP() + INTERVAL %d SECOND)", qowner,
+	    HISTORY_LEASE);
+	if (db_exec(db, sql) == 0)
+		return 1;
+	if (db_errno(db) == ER_DUP_ENTRY || db_errno(db) == ER_LOCK_DEADLOCK)
+		return 0;
+	log_err("dbmigrate_lock: %s", db_error(db));
+	return -1;
+}
+
+/* The cluster-wide lock (after GET_LOCK, on a Galera node). Returns 0,
+ * -1, or DBM_EXIT_LOCKED after timeout seconds. */
+static int
+history_row_lock(struct db *db, long timeout)
+{
+	char host[128] = "?", owner[200], qowner[420], holder[300];
+	long waited = 0;
+	int r;
+
+	/* reads wait until this node has applied what the cluster
+	 * committed before them */
+	(void)db_exec(db, "SET SESSION wsrep_sync_wait = 1");
+	if (db_exec(db, lock_ddl) == -1) {
+		log_err("dbmigrate_lock: %s", db_error(db));
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%s pid %ld", host, (long)getpid());
+	db_escape(db, qowner, owner, strlen(owner));
+	for (;;) {
+		if ((r = history_row_try(db, qowner)) != 0)
+			break;
+		if (waited == 0 || waited >= timeout) {
+			if (db_query_value(db, "SELECT CONCAT(owner, ' until ',"
+			    " expires, ' UTC') FROM dbmigrate_lock WHERE id = "
+			    "1", holder, sizeof(holder)) != 1)
+				snprintf(holder, sizeof(holder), "another run");
+			if (waited >= timeout) {
+				log_err("cluster lock dbmigrate_lock is held "
+				    "by %s; gave up after %ld s "
+				    "(--lock-timeout)", holder, timeout);
+				return DBM_EXIT_LOCKED;
+			}
+			log_info("waiting up to %ld s for the cluster lock "
+			    "(dbmigrate_lock), held by %s", timeout, holder);
+		}
+		sleep(1);
+		waited++;
+	}
+	if (r == -1)
+		return -1;
+	snprintf(history_owner, sizeof(history_owner), "%s", qowner);
+	return 0;
+}
+
 int
 history_lock(struct db *db, long timeout)
+{
+	int rc = history_node_lock(db, timeout), g;
+
+	if (rc != 0)
+		return rc;
+	if ((g = history_galera(db)) == 0)
+		return 0;
+	rc = g == -1 ? -1 : history_row_lock(db, timeout);
+	if (rc != 0)
+		history_unlock(db);
+	return rc;
+}
+
+static int
+history_node_lock(struct db *db, long timeout)
 {
 	char dbname[80], qlock[300], holder[400];
 	int r;
@@ -340,8 +458,16 @@ history_lock(struct db *db, long timeout)
 void
 history_unlock(struct db *db)
 {
-	char sql[512], qlock[300];
+	char sql[600], qlock[300];
 
+	if (history_owner[0] != '\0') {
+		snprintf(sql, sizeof(sql), "DELETE FROM dbmigrate_lock WHERE "
+		    "id = 1 AND owner = '%s'", history_owner);
+		if (db_exec(db, sql) == -1 || db_exec(db, "COMMIT") == -1)
+			log_err("dbmigrate_lock: %s (the lock expires in %d s)",
+			    db_error(db), HISTORY_LEASE);
+		history_owner[0] = '\0';
+	}
 	if (history_lock_name[0] == '\0')
 		return;
 	db_escape(db, qlock, history_lock_name, strlen(history_lock_name));

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "foobar/app.h"
 
@@ -86,18 +87,48 @@ gb_db_lost(unsigned e)
 	    e == 2055 || e == 1927 || e == 4031 || e == 1053;
 }
 
+/* The connection went away before the statement could take effect: it
+ * was never sent (2006), or the server aborted it (1053 shutdown, 1927
+ * killed), as when a Galera node leaves. */
 static int
-gb_db_error(struct foobar_req *req, MYSQL *db, MYSQL_STMT *st)
+gb_db_not_run(unsigned e)
+{
+	return e == 2006 || e == 1053 || e == 1927;
+}
+
+/* gb_db_error's answer when the request may be tried again (nothing
+ * sent yet). */
+#define GB_AGAIN (-2)
+enum gb_again { GB_NO_AGAIN, GB_AGAIN_READ, GB_AGAIN_WRITE };
+
+/* 1213: a deadlock, or on Galera a write that lost certification to
+ * another node's (the server already tried an autocommit statement
+ * again, wsrep_retry_autocommit): rolled back, so it may run again. */
+#define GB_ER_DEADLOCK 1213
+
+/* Logs a failed statement and answers 503 (connection lost) or 500.
+ * With again set, what another try can make good answers nothing and
+ * returns GB_AGAIN: a lost connection (dropped; any read, or a write
+ * that did not run) or a deadlock (on the same connection). */
+static int
+gb_db_error(struct foobar_req *req, MYSQL *db, MYSQL_STMT *st,
+    enum gb_again again)
 {
 	unsigned e = st ? mysql_stmt_errno(st) : mysql_errno(db);
+	int lost = gb_db_lost(e) || gb_db_lost(mysql_errno(db));
+	int retry = again != GB_NO_AGAIN && (lost ?
+	    again == GB_AGAIN_READ || gb_db_not_run(e) :
+	    e == GB_ER_DEADLOCK);
 
-	foobar_log("guestbook: database error %u: %s", e,
-	    st ? mysql_stmt_error(st) : mysql_error(db));
-	if (gb_db_lost(e) || gb_db_lost(mysql_errno(db))) {
+	foobar_log("guestbook: database error %u: %s%s", e,
+	    st ? mysql_stmt_error(st) : mysql_error(db),
+	    retry ? "; trying again" : "");
+	if (lost)
 		foobar_req_db_broken(req);
-		return gb_error(req, 503, "database unavailable");
-	}
-	return gb_error(req, 500, "database error");
+	if (retry)
+		return GB_AGAIN;
+	return lost ? gb_error(req, 503, "database unavailable") :
+	    gb_error(req, 500, "database error");
 }
 
 /* s as a number: digits only, no sign, no overflow. Returns 0, or -1
@@ -195,10 +226,11 @@ gb_row_json(const struct gb_row *r)
 	"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM messages "
 
 /* Runs a prepared SELECT of messages with two integer parameters; adds
- * each row to arr. Returns 0, or -1 (error response already sent). */
+ * each row to arr. Returns 0, -1 (error response already sent), or with
+ * again set GB_AGAIN (see gb_db_error; nothing sent). */
 static int
 gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
-    long long a, long long b, json_t *arr)
+    long long a, long long b, json_t *arr, int again)
 {
 	MYSQL_STMT *st = mysql_stmt_init(db);
 	MYSQL_BIND in[2], out[4];
@@ -219,7 +251,8 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 	    mysql_stmt_bind_param(st, in) != 0 ||
 	    mysql_stmt_execute(st) != 0 ||
 	    mysql_stmt_bind_result(st, out) != 0) {
-		gb_db_error(req, db, st);
+		rc = gb_db_error(req, db, st, again ? GB_AGAIN_READ :
+		    GB_NO_AGAIN) == GB_AGAIN ? GB_AGAIN : -1;
 		goto done;
 	}
 	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED)
@@ -228,7 +261,8 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 			goto done;
 		}
 	if (f != MYSQL_NO_DATA) {
-		gb_db_error(req, db, st);
+		rc = gb_db_error(req, db, st, again ? GB_AGAIN_READ :
+		    GB_NO_AGAIN) == GB_AGAIN ? GB_AGAIN : -1;
 		goto done;
 	}
 	rc = 0;
@@ -265,10 +299,50 @@ gb_query_int(const char *q, const char *name, long long min, long long max,
 	return 0;
 }
 
+/* The worker's database connection, waiting up to GB_DB_WAIT_MS for a
+ * new one when there is none: while HAProxy moves the web host to the
+ * next Galera node, a connection may be cut just after it was made (a
+ * node killed at that moment). /api/health does not wait. */
+#define GB_DB_WAIT_MS 600
+#define GB_DB_STEP_MS 150
+
+static MYSQL *
+gb_db(struct foobar_req *req)
+{
+	const struct timespec step = { 0, GB_DB_STEP_MS * 1000000L };
+	MYSQL *db;
+	int waited;
+
+	for (waited = 0; (db = foobar_req_db(req)) == NULL &&
+	    waited < GB_DB_WAIT_MS; waited += GB_DB_STEP_MS)
+		nanosleep(&step, NULL);
+	return db;
+}
+
+/* gb_select on the worker's connection; when that was lost, once more
+ * on a new one (HAProxy sends it to the next node), and after a deadlock
+ * once more. Returns 0, or -1 (error response already sent). */
+static int
+gb_select_db(struct foobar_req *req, const char *sql, long long a,
+    long long b, json_t *arr)
+{
+	MYSQL *db;
+	int rc = GB_AGAIN, again;
+
+	for (again = 1; rc == GB_AGAIN; again = 0) {
+		if ((db = gb_db(req)) == NULL) {
+			gb_error(req, 503, "database unavailable");
+			return -1;
+		}
+		json_array_clear(arr);
+		rc = gb_select(req, db, sql, a, b, arr, again);
+	}
+	return rc;
+}
+
 static int
 gb_list(struct foobar_req *req)
 {
-	MYSQL *db = foobar_req_db(req);
 	long long limit = 20, before = 0x7fffffffffffffffLL;
 	json_t *arr;
 
@@ -278,11 +352,9 @@ gb_list(struct foobar_req *req)
 	if (gb_query_int(foobar_req_query(req), "before", 1,
 	    0x7fffffffffffffffLL, &before) == -1)
 		return gb_error(req, 400, "before must be a message id");
-	if (db == NULL)
-		return gb_error(req, 503, "database unavailable");
 	if ((arr = json_array()) == NULL)
 		return -1;
-	if (gb_select(req, db, GB_SELECT "WHERE id < ? ORDER BY id DESC "
+	if (gb_select_db(req, GB_SELECT "WHERE id < ? ORDER BY id DESC "
 	    "LIMIT ?", before, limit, arr) == -1) {
 		json_decref(arr);
 		return 0;
@@ -293,17 +365,14 @@ gb_list(struct foobar_req *req)
 static int
 gb_get_one(struct foobar_req *req, const char *idstr)
 {
-	MYSQL *db = foobar_req_db(req);
 	json_t *arr;
 	long long id;
 
 	if (gb_parse_num(idstr, &id) == -1 || id <= 0)
 		return gb_error(req, 404, "no such message");
-	if (db == NULL)
-		return gb_error(req, 503, "database unavailable");
 	if ((arr = json_array()) == NULL)
 		return -1;
-	if (gb_select(req, db, GB_SELECT "WHERE id = ? LIMIT ?", id, 1,
+	if (gb_select_db(req, GB_SELECT "WHERE id = ? LIMIT ?", id, 1,
 	    arr) == -1) {
 		json_decref(arr);
 		return 0;
@@ -490,20 +559,25 @@ gb_parse_form(char *body, size_t len, struct gb_input *in)
 	return 0;
 }
 
+/* Inserts the message; sets *id. Returns 0, -1 (error response already
+ * sent), or with again set GB_AGAIN (the INSERT did not run, or was
+ * rolled back: see gb_db_error; nothing sent). */
 static int
-gb_store(struct foobar_req *req, MYSQL *db, const struct gb_input *in)
+gb_insert(struct foobar_req *req, MYSQL *db, const struct gb_input *in,
+    int again, long long *id)
 {
 	static const char sql[] = "INSERT INTO messages (name, text, "
 	    "created_at) VALUES (?, ?, UTC_TIMESTAMP())";
 	MYSQL_STMT *st = mysql_stmt_init(db);
 	MYSQL_BIND b[2];
 	unsigned long nl = in->nlen, tl = in->tlen;
-	long long id;
-	json_t *arr;
-	char loc[64];
+	enum gb_again how = GB_AGAIN_READ;	/* not run before execute */
+	int rc = -1;
 
-	if (st == NULL)
-		return gb_error(req, 500, "out of memory");
+	if (st == NULL) {
+		gb_error(req, 500, "out of memory");
+		return -1;
+	}
 	memset(b, 0, sizeof(b));
 	b[0].buffer_type = MYSQL_TYPE_STRING;
 	b[0].buffer = in->name;
@@ -515,16 +589,38 @@ gb_store(struct foobar_req *req, MYSQL *db, const struct gb_input *in)
 	b[1].length = &tl;
 	if (mysql_stmt_prepare(st, sql, sizeof(sql) - 1) != 0 ||
 	    mysql_stmt_bind_param(st, b) != 0 ||
-	    mysql_stmt_execute(st) != 0) {
-		gb_db_error(req, db, st);
-		mysql_stmt_close(st);
-		return 0;
+	    (how = GB_AGAIN_WRITE, mysql_stmt_execute(st) != 0)) {
+		if (gb_db_error(req, db, st, again ? how : GB_NO_AGAIN) ==
+		    GB_AGAIN)
+			rc = GB_AGAIN;
+		goto done;
 	}
-	id = (long long)mysql_stmt_insert_id(st);
+	*id = (long long)mysql_stmt_insert_id(st);
+	rc = 0;
+done:
 	mysql_stmt_close(st);
+	return rc;
+}
+
+static int
+gb_store(struct foobar_req *req, const struct gb_input *in)
+{
+	MYSQL *db;
+	long long id = 0;
+	json_t *arr;
+	char loc[64];
+	int rc = GB_AGAIN, again;
+
+	for (again = 1; rc == GB_AGAIN; again = 0) {
+		if ((db = gb_db(req)) == NULL)
+			return gb_error(req, 503, "database unavailable");
+		rc = gb_insert(req, db, in, again, &id);
+	}
+	if (rc == -1)
+		return 0;
 	if ((arr = json_array()) == NULL)
 		return -1;
-	if (gb_select(req, db, GB_SELECT "WHERE id = ? LIMIT ?", id, 1,
+	if (gb_select_db(req, GB_SELECT "WHERE id = ? LIMIT ?", id, 1,
 	    arr) == -1 || json_array_size(arr) != 1) {
 		json_decref(arr);
 		return 0;
@@ -616,12 +712,7 @@ gb_post(struct foobar_req *req)
 		rc = gb_error(req, 422, why);
 		goto done;
 	}
-	{
-		MYSQL *db = foobar_req_db(req);
-
-		rc = db == NULL ? gb_error(req, 503, "database unavailable") :
-		    gb_store(req, db, &in);
-	}
+	rc = gb_store(req, &in);
 done:
 	json_decref(root);
 	free(body);

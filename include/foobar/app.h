@@ -63,7 +63,7 @@ ssize_t foobar_req_read(struct foobar_req *req, void *buf, size_t len);
  * fast). */
 struct st_mysql *foobar_req_db(struct foobar_req *req);
 /* Tells appd the connection is broken (server gone, lost, killed); it is
- * closed and reopened later. */
+ * closed, and the next foobar_req_db() opens a new one at once. */
 void foobar_req_db_broken(struct foobar_req *req);
 
 /* The response: status and headers first, then the body. The first

@@ -1,6 +1,6 @@
 #!/bin/sh
 # foobar-cluster from the outside: check's verdicts and exit statuses,
-# usage errors, bootstrap not there yet.
+# usage errors, bootstrap only on a db host of a Galera site.
 . "$(dirname "$0")/lib.sh"
 site
 C=$T/cluster.conf
@@ -17,7 +17,8 @@ rm "$T/cluster.key"
 expect 78 "No such file or directory" "$CL" -c "$C" check
 site
 expect 78 "$T/none.conf: No such file" "$CL" -c "$T/none.conf" check
-expect 1 "bootstrap: not supported yet" "$CL" -c "$C" bootstrap
+expect 1 "bootstrap: lb1 is not a db host of a Galera site" "$CL" -c "$C" \
+    --host lb1 bootstrap
 expect 2 "unknown command \"aply\"" "$CL" -c "$C" aply
 expect 2 "missing command" "$CL" -c "$C"
 expect 2 "too many arguments" "$CL" -c "$C" check now

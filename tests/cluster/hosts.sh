@@ -3,11 +3,12 @@
 
 NET=10.20.0
 VIP=$NET.10
-HOSTS="lb1 lb2 web1 web2 db1 client"
+HOSTS="lb1 lb2 web1 web2 db1 db2 db3 client"
+DBS="db1 db2 db3"
 declare -A ADDR=([lb1]=$NET.2 [lb2]=$NET.3 [web1]=$NET.4 [web2]=$NET.5
-    [db1]=$NET.6 [client]=$NET.100)
+    [db1]=$NET.6 [db2]=$NET.7 [db3]=$NET.8 [client]=$NET.100)
 declare -A ROLE=([lb1]=lb [lb2]=lb [web1]=web [web2]=web [db1]=db
-    [client]=client)
+    [db2]=db [db3]=db [client]=client)
 declare -A NSPAWN=() PID1=()
 layer_pids=""
 netns_made=no
@@ -29,7 +30,7 @@ role_debs() {
 role_pkgs() {
 	case $1 in
 	lb) echo "netbase iproute2 procps socat curl" ;;
-	web) echo "netbase iproute2 procps curl" ;;
+	web) echo "netbase iproute2 procps curl socat" ;;
 	db) echo "netbase iproute2 procps" ;;
 	client) echo "iproute2 procps curl wrk python3 netbase" ;;
 	esac
@@ -97,13 +98,15 @@ host_prepare() {
 	    "$r/etc/systemd/system/sockets.target.wants/"
 	mkdir -p "$r/srv/out"
 	cp "$here/load.py" "$r/srv/"
-	[ "${ROLE[$h]}" = web ] && {
+	case ${ROLE[$h]} in
+	web | db)
 		mkdir -p "$r/srv/debs-next"
 		local d f
-		for d in $(role_debs web); do
+		for d in $(role_debs "${ROLE[$h]}"); do
 			f=$(deb_file "$d" "$debdir-next") && cp "$f" "$r/srv/debs-next/"
 		done
-	}
+		;;
+	esac
 	[ "$h" = client ] && return 0
 	mkdir -p "$r/etc/foobar"
 	cp "$out/cluster.conf" "$r/etc/foobar/cluster.conf"

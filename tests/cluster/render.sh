@@ -15,7 +15,7 @@ sed -e "s|^root = .*|root = $T/www|" \
     -e "s|^key = /etc/foobar/tls/privkey.pem$|key = $T/key.pem|" \
     "$SRCDIR/etc/webd.conf" >"$T/webd.conf"
 
-for h in lb1 lb2 web1 web2 db1; do
+for h in lb1 lb2 web1 web2 db1 db2 db3; do
 	expect 0 "" "$CL" -c "$C" --host $h --webd-conf "$T/webd.conf" \
 	    render "$T/$h"
 done
@@ -39,6 +39,18 @@ grep -q 'advert_int 0.50' "$T/v3/etc/keepalived/keepalived.conf" &&
     ! grep -q auth_pass "$T/v3/etc/keepalived/keepalived.conf" &&
 	ok "advert_int 500ms: VRRPv3 without authentication" ||
 	fail "advert_int 500ms"
+# a web host of a Galera site: HAProxy in TCP mode on 127.0.0.1:3306
+expect 0 "" haproxy -c -f "$T/web1/etc/haproxy/haproxy.cfg"
+grep -q '^host=127.0.0.1$' "$T/web1/etc/foobar/db.cnf" &&
+	ok "db.cnf points at the local HAProxy" || fail "db.cnf host"
+n=$(grep -c ' backup ' "$T/web2/etc/haproxy/haproxy.cfg")
+[ "$n" = 2 ] && ok "one writer, two backups" || fail "$n backup servers"
+for h in db1 db2 db3; do
+	grep -q "^wsrep_node_address = $(sed -n "/^\[host $h\]/,/^address/s/^address = //p" "$C")\$" \
+	    "$T/$h/etc/mysql/mariadb.conf.d/60-foobar-cluster.cnf" ||
+	    fail "$h: wsrep_node_address"
+done
+ok "each db host names its own address to Galera"
 grep -q 'server web2 10.20.0.5:80 check' "$T/lb1/etc/haproxy/haproxy.cfg" &&
 	ok "haproxy.cfg names every web host" || fail "haproxy.cfg: no web2"
 grep -q 'priority 254' "$T/lb1/etc/keepalived/keepalived.conf" &&
@@ -56,7 +68,7 @@ grep -q "IDENTIFIED BY '$dbpw'" "$T/db1/foobar-db.sql" &&
 
 # nft -c needs CAP_NET_ADMIN (it asks the kernel).
 if nft -c -f /dev/null 2>/dev/null; then
-	for h in lb1 web1 db1; do
+	for h in lb1 web1 db1 db3; do
 		expect 0 "" nft -c -f "$T/$h/etc/foobar/cluster/firewall.nft"
 	done
 else

@@ -3,9 +3,10 @@
 #
 # Builds the packages (unless FOOBAR_SYSTEM_NO_BUILD=1), installs them into
 # one image layer per role on top of the cached Debian 12 root of make
-# system-check (tests/lib/nspawn.sh), and boots six systemd containers, each
+# system-check (tests/lib/nspawn.sh), and boots eight systemd containers, each
 # an overlay of its role's layer: lb1 lb2 (foobar-lb), web1 web2
-# (foobar-web), db1 (foobar-db) and client (wrk, the probe). They share one
+# (foobar-web), db1 db2 db3 (foobar-db, one Galera cluster) and client
+# (wrk, the probe). They share one
 # bridge inside a network namespace that this script creates and deletes:
 # nothing routes between it and the machine's own namespace, and the load
 # comes from the client host inside it. Each host gets the same
@@ -91,10 +92,20 @@ for h in $HOSTS; do
 	hin "$h" foobar-cluster check >"$out/$h.check.log" 2>&1 ||
 	    { cat "$out/$h.check.log" >&2; die "$h: foobar-cluster check failed"; }
 done
-for h in db1 "web1 web2" "lb1 lb2"; do
+# The Galera cluster: a new one started on db1, which db2 and db3 join
+# (state transfer by rsync) one after the other; a second bootstrap is
+# refused while the cluster runs.
+hin db1 foobar-cluster bootstrap >"$out/db1.bootstrap.log" 2>&1 ||
+    { cat "$out/db1.bootstrap.log" >&2; die "db1: foobar-cluster bootstrap failed"; }
+for h in db2 db3 "web1 web2" "lb1 lb2"; do
 	cluster_apply $h
 done
-for h in db1 web1 web2 lb1 lb2; do
+if hin db2 foobar-cluster bootstrap >"$out/db2.bootstrap.log" 2>&1; then
+	die "db2: a second bootstrap was not refused"
+fi
+grep -q 'in a primary component already' "$out/db2.bootstrap.log" ||
+    { cat "$out/db2.bootstrap.log" >&2; die "db2: bootstrap refused for another reason"; }
+for h in db1 db2 db3 web1 web2 lb1 lb2; do
 	hin "$h" foobar-cluster apply >"$out/$h.apply2.log" 2>&1 ||
 	    { cat "$out/$h.apply2.log" >&2; die "$h: second apply failed"; }
 done

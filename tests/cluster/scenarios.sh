@@ -5,6 +5,7 @@
 passed=0
 failed=0
 MIGRATION=100000000000000   # above the upgrade test's 99999999999999
+MIGRATION2=100000000000001  # db-migrate-once's
 FAILOVER_HOLDER=""
 
 # load_start NAME: two wrk runs and the probe, as transient units of the
@@ -47,11 +48,12 @@ load_stop() {
 	read -r R F G <<<"$figures"
 }
 
-# scenario NAME MAX_FAILED FUNCTION: runs FUNCTION under load; passes when
-# FUNCTION succeeds and at most MAX_FAILED requests failed. FUNCTION may
-# set EXTRA (", figure ...").
+# scenario NAME MAX_FAILED FUNCTION [MAX_GAP]: runs FUNCTION under load;
+# passes when FUNCTION succeeds, at most MAX_FAILED requests failed and,
+# when MAX_GAP (s) is given, no gap was longer. FUNCTION may set EXTRA
+# (", figure ...").
 scenario() {
-	local name=$1 max=$2 fn=$3 ok=yes
+	local name=$1 max=$2 fn=$3 maxgap=${4:-} ok=yes
 	EXTRA=""
 	say "scenario $name: starting"
 	load_start "$name"
@@ -64,6 +66,10 @@ scenario() {
 		EXTRA="$EXTRA, $more"
 	fi
 	[ "$F" -le "$max" ] || ok=no
+	if [ -n "$maxgap" ] && awk -v g="$G" -v m="$maxgap" 'BEGIN { exit !(g > m) }'; then
+		say "scenario $name: a gap of $G s, over $maxgap s"
+		ok=no
+	fi
 	echo "scenario $name: $R requests, $F failed, longest gap $G s$EXTRA"
 	if [ "$ok" = yes ]; then
 		passed=$((passed + 1))
@@ -234,6 +240,188 @@ INSERT INTO cluster_probe VALUES (1);"
 	[ $rc = 0 ] && [ "$n" = 1 ] && [ "$rows" = 1 ]
 }
 
+# --- the Galera tier ---------------------------------------------------
+
+# wsrep HOST VAR: a status variable of the db host's node.
+wsrep() {
+	hin "$1" mariadb -N -B -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null |
+	    cut -f2
+}
+synced3() {
+	[ "$(wsrep "$1" wsrep_local_state)" = 4 ] &&
+	    [ "$(wsrep "$1" wsrep_cluster_size)" = 3 ]
+}
+all_synced() {
+	local h
+	for h in $DBS; do
+		[ -n "${PID1[$h]}" ] && synced3 "$h" || return 1
+	done
+}
+# writer WEB: the db host that the web host's HAProxy sends appd's
+# connections to (the one with current sessions).
+writer() {
+	hin "$1" sh -c 'echo "show stat" | socat stdio /run/haproxy/admin.sock' |
+	    awk -F, '$1 == "galera" && $2 ~ /^db/ && $5 > 0 { print $2 }'
+}
+# one_writer: both web hosts write through the same single node.
+one_writer() {
+	local a b
+	a=$(writer web1)
+	b=$(writer web2)
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$(echo "$a" | wc -w)" = 1 ]
+}
+# resynced T0: seconds since T0 until every node is synced again.
+resynced() {
+	wait_until "$1" all_synced || { say "the db nodes did not all sync again"; return 1; }
+}
+
+# kill -9 of mariadbd on the node that takes the writes; systemd starts it
+# again and it catches up (IST).
+sc_db_kill() {
+	local w t0
+	w=$(writer web1)
+	[ -n "$w" ] || { say "no writer"; return 1; }
+	sleep 2
+	t0=$(date +%s)
+	kill9 "$w" mariadb.service || return 1
+	resynced 60 || return 1
+	wait_until 20 one_writer || { say "two writers after $w came back"; return 1; }
+	sleep 2
+	EXTRA=", $w killed, synced again after $(($(date +%s) - t0)) s, writer $(writer web1)"
+}
+
+# The node that takes the writes powered off (the plug pulled), then
+# booted again: it rejoins by IST.
+sc_db_poweroff() {
+	local w t0 t1
+	w=$(writer web1)
+	[ -n "$w" ] || { say "no writer"; return 1; }
+	sleep 2
+	t0=$(date +%s)
+	host_poweroff_hard "$w"
+	sleep 3
+	wait_until 10 one_writer || { say "no single writer while $w is off"; return 1; }
+	local during
+	during=$(writer web1)
+	sleep 5
+	host_boot "$w"
+	host_wait "$w"
+	resynced 90 || return 1
+	t1=$(date +%s)
+	wait_until 20 one_writer || { say "two writers after $w came back"; return 1; }
+	sleep 2
+	EXTRA=", $w off, writes on $during meanwhile, $w synced again $((t1 - t0)) s after"
+}
+
+# non_primary HOST: its node knows it is cut off and refuses queries.
+non_primary() {
+	[ "$(wsrep "$1" wsrep_cluster_status)" = non-Primary ] &&
+	    ! hin "$1" mariadb -N -B foobar -e "SELECT COUNT(*) FROM messages" 	    >/dev/null 2>&1
+}
+
+# The writer cut off from the others (its veth down): it leaves the
+# primary component and refuses queries (no split brain); the writes go to
+# another node; reconnected, it rejoins (IST) and catches up.
+sc_db_partition() {
+	local w t0 during
+	w=$(writer web1)
+	[ -n "$w" ] || { say "no writer"; return 1; }
+	sleep 2
+	t0=$(date +%s)
+	ip -n "$ns" link set "vb-$w" down
+	wait_until 30 non_primary "$w" || { ip -n "$ns" link set "vb-$w" up; say "$w still primary when cut off"; return 1; }
+	wait_until 10 one_writer || { ip -n "$ns" link set "vb-$w" up; say "no single writer while $w is cut off"; return 1; }
+	during=$(writer web1)
+	sleep 3
+	ip -n "$ns" link set "vb-$w" up
+	resynced 60 || return 1
+	wait_until 20 one_writer || { say "two writers after $w came back"; return 1; }
+	sleep 2
+	EXTRA=", $w cut off: non-Primary, queries refused; writes on $during; synced again $(($(date +%s) - t0)) s after the cut"
+}
+
+# Each node in turn (the writer last), the next one only once all are
+# synced again: a rolling restart (db3), then a rolling package upgrade
+# (db2, db1: the next foobar-cluster and foobar-db, apply, and the restart
+# that an upgrade of mariadb-server makes).
+sc_db_rolling() {
+	local h v
+	for h in db3 db2 db1; do
+		if [ "$h" != db3 ]; then
+			hin "$h" sh -c 'apt-get install -y -q --no-install-recommends /srv/debs-next/*.deb &&
+			    foobar-cluster apply' >"$out/$h.upgrade.log" 2>&1 ||
+			    { say "$h: upgrade failed"; tail "$out/$h.upgrade.log"; return 1; }
+		fi
+		hin "$h" systemctl restart mariadb.service ||
+		    { say "$h: restart failed"; return 1; }
+		resynced 60 || return 1
+		wait_until 20 one_writer || { say "two writers after $h"; return 1; }
+		sleep 1
+	done
+	v=$(hin db1 dpkg-query -W -f '${Version}' foobar-db)
+	EXTRA=", db3 restarted, db2 db1 upgraded to $v and restarted, writer $(writer web1)"
+	case $v in *upgradetest*) return 0 ;; esac
+	return 1
+}
+
+# Two runs at the same moment through different nodes (web1 straight to
+# db2, web2 straight to db3): the cluster lock lets one apply the
+# migration, the other finds it applied.
+sc_db_migrate_once() {
+	local h sql="CREATE TABLE galera_probe (id INT PRIMARY KEY);
+INSERT INTO galera_probe VALUES (1);"
+	for h in web1 web2; do
+		hin "$h" sh -c "rm -rf /tmp/mig2 && cp -r /usr/share/foobar/migrations /tmp/mig2 &&
+		    printf '%s
+' '$sql' >/tmp/mig2/${MIGRATION2}_galera_probe.up.sql"
+	done
+	hin web1 sh -c "sed 's/^host=.*/host=${ADDR[db2]}/' /etc/foobar/db.cnf >/tmp/direct.cnf"
+	hin web2 sh -c "sed 's/^host=.*/host=${ADDR[db3]}/' /etc/foobar/db.cnf >/tmp/direct.cnf"
+	hin web1 foobar-dbmigrate -c /tmp/direct.cnf -d /tmp/mig2 up >"$out/web1.migrate2.log" 2>&1 &
+	local p1=$!
+	hin web2 foobar-dbmigrate -c /tmp/direct.cnf -d /tmp/mig2 up >"$out/web2.migrate2.log" 2>&1 &
+	local p2=$! rc=0 n rows ok=yes
+	wait $p1 || rc=1
+	wait $p2 || rc=1
+	[ $rc = 0 ] || say "a dbmigrate run failed: $(cat "$out"/web?.migrate2.log)"
+	sleep 1
+	for h in $DBS; do
+		n=$(hin "$h" mariadb -N -B foobar -e "SET SESSION wsrep_sync_wait = 1;
+		    SELECT COUNT(*) FROM dbmigrate_history WHERE version = $MIGRATION2 AND success = 1")
+		rows=$(hin "$h" mariadb -N -B foobar -e "SELECT COUNT(*) FROM galera_probe")
+		[ "$n" = 1 ] && [ "$rows" = 1 ] || ok=no
+	done
+	EXTRA=", applied $n times, $rows row, on db1 db2 db3 alike; $(grep -l 'applying' "$out"/web?.migrate2.log | wc -l) run applied it"
+	[ $rc = 0 ] && [ $ok = yes ]
+}
+
+sc_db_consistent() {
+	sleep 3
+}
+
+# After the last load: every 201 of every scenario is on every node, and
+# the nodes agree on the row count and CHECKSUM TABLE.
+sc_db_consistent_after() {
+	local h want got least all=yes sums="" counts=""
+	wait_until 30 all_synced || all=no
+	want=$(sort -u "$out/posts.tsv" | wc -l)
+	least=$want
+	for h in $DBS; do
+		hin "$h" mariadb -N -B foobar -e "SET SESSION wsrep_sync_wait = 1;
+		    SELECT id, text FROM messages" >"$out/messages-$h.tsv"
+		got=$(sort -u "$out/posts.tsv" | comm -12 - <(sort -u "$out/messages-$h.tsv") | wc -l)
+		[ "$got" = "$want" ] || { all=no; say "$h has $got of $want 201s"; }
+		[ "$got" -lt "$least" ] && least=$got
+		sums="$sums $(hin "$h" mariadb -N -B foobar -e "CHECKSUM TABLE messages" | cut -f2)"
+		counts="$counts $(wc -l <"$out/messages-$h.tsv")"
+	done
+	one_writer || { all=no; say "web1 writes to $(writer web1), web2 to $(writer web2)"; }
+	[ "$(echo $sums | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	[ "$(echo $counts | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	echo "$least of $want 201s on every node, rows$counts, checksums$sums, one writer ($(writer web1))"
+	[ "$want" -gt 0 ] && [ $all = yes ]
+}
+
 sc_writes_kept() {
 	sleep 3
 }
@@ -265,5 +453,13 @@ run_scenarios() {
 		sleep 3
 	fi
 	scenario migrate-once 0 sc_migrate_once
+	# The database tier. Only what was in flight when the writer failed
+	# may fail (see README).
+	scenario db-kill 12 sc_db_kill 5
+	scenario db-poweroff 12 sc_db_poweroff 5
+	scenario db-partition 12 sc_db_partition
+	scenario db-rolling 0 sc_db_rolling
+	scenario db-migrate-once 0 sc_db_migrate_once
 	scenario writes-kept 0 sc_writes_kept
+	scenario db-consistent 0 sc_db_consistent
 }

@@ -102,8 +102,21 @@ expect 0 status
 has "0 pending, 0 failed, 0 changed"
 expect 0 validate
 has "2 applied migration(s) match"
+hasnt "no primary key"
 expect 0 up
 has "nothing to apply (newest applied version: 2)"
+
+# A table without a primary key: validate warns (Galera needs one) and
+# still exits 0.
+newdb nopk
+printf 'CREATE TABLE keyed (id INT PRIMARY KEY);\nCREATE TABLE loose (id INT, UNIQUE KEY (id));\nCREATE VIEW v AS SELECT id FROM loose;\n' \
+    >"$MIG/1_tables.up.sql"
+expect 0 up
+expect 0 validate
+has "table loose has no primary key"
+hasnt "table keyed"
+hasnt "table v "
+hasnt "table dbmigrate_"
 
 # ---------------------------------------------------------- up --to, down
 newdb downs

@@ -68,7 +68,7 @@ START_TEST(site_loads)
 	ck_assert_msg(cluster_load(SITE, &c, err, sizeof(err)) == 0, "%s",
 	    err);
 	ck_assert_str_eq(c.name, "foobar");
-	ck_assert_uint_eq(c.nhosts, 5);
+	ck_assert_uint_eq(c.nhosts, 7);
 	ck_assert_uint_eq(cluster_count(&c, ROLE_LB), 2);
 	ck_assert_uint_eq(cluster_count(&c, ROLE_WEB), 2);
 	ck_assert_str_eq(cluster_nth(&c, ROLE_WEB, 1)->name, "web2");
@@ -111,7 +111,7 @@ START_TEST(mistakes)
 	t_bad("[cluster]\nname = x\n", ": no [host NAME] section");
 	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
 	    "[host db2]\naddress = 10.20.0.7\nroles = db\n"),
-	    ":17: a second db host needs a Galera cluster");
+	    ":17: two db hosts: a Galera cluster needs three");
 }
 END_TEST
 
@@ -300,12 +300,45 @@ START_TEST(golden_renders)
 	t_golden(render_webd_socket(&r), "webd.socket.conf");
 	t_golden(render_webd_service(&r), "webd.service.conf");
 	t_golden(render_db_client_dropin(&r), "db-client.service.conf");
+	t_golden(render_haproxy(&r), "haproxy-web1.cfg");
 	t_ctx(&r, &c, "db1");
 	t_golden(render_nft(&r), "firewall-db1.nft");
 	t_golden(render_mariadb_cnf(&r), "mariadb.cnf");
 	t_golden(render_db_sql(&r), "db.sql");
+	t_ctx(&r, &c, "db3");
+	t_golden(render_mariadb_cnf(&r), "mariadb-db3.cnf");
+	/* db2 and db3 are the file's last hosts: without them, one MariaDB */
+	c.nhosts -= 2;
+	t_ctx(&r, &c, "web1");
+	t_golden(render_db_cnf(&r), "db-single.cnf");
+	t_golden(render_db_client_dropin(&r), "db-client-single.service.conf");
+	t_ctx(&r, &c, "db1");
+	t_golden(render_nft(&r), "firewall-db1-single.nft");
+	t_golden(render_mariadb_cnf(&r), "mariadb-single.cnf");
+	c.nhosts += 2;
 	free(webd);
 	cluster_free(&c);
+}
+END_TEST
+
+/* The node check's "key value" lines (cluster/galera-check). */
+START_TEST(galera_fields)
+{
+	const char *body = "running yes\ncluster_size 3\n"
+	    "cluster_status Primary\nlocal_state 4\n"
+	    "local_state_comment Synced\r\nready ON\n";
+	char v[32];
+
+	ck_assert_str_eq(galera_field(body, "cluster_size", v, sizeof(v)),
+	    "3");
+	ck_assert_str_eq(galera_field(body, "local_state", v, sizeof(v)),
+	    "4");
+	ck_assert_str_eq(galera_field(body, "local_state_comment", v,
+	    sizeof(v)), "Synced");
+	ck_assert_str_eq(galera_field(body, "ready", v, sizeof(v)), "ON");
+	ck_assert_ptr_null(galera_field(body, "cluster", v, sizeof(v)));
+	ck_assert_ptr_null(galera_field("", "ready", v, sizeof(v)));
+	ck_assert_str_eq(galera_field("seqno -1", "seqno", v, 3), "-1");
 }
 END_TEST
 
@@ -373,6 +406,7 @@ main(void)
 	tcase_add_test(tc, hmac_vectors);
 	tcase_add_test(tc, golden_renders);
 	tcase_add_test(tc, webd_conf_without_server);
+	tcase_add_test(tc, galera_fields);
 	tcase_add_test(tc, haproxy_stat);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

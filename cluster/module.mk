@@ -9,7 +9,8 @@ $(O)/obj/cluster/main.o: OBJ_CFLAGS += \
 
 UNIT_TESTS += test-cluster
 test-cluster_SRCS = tests/unit/test_cluster.c cluster/conf.c \
-	cluster/secret.c cluster/render.c cluster/stat.c cluster/galera.c
+	cluster/secret.c cluster/render.c cluster/stat.c cluster/galera.c \
+	cluster/sys.c
 
 FUZZERS += fuzz-cluster
 fuzz-cluster_SRCS = tests/fuzz/fuzz_cluster.c cluster/conf.c \

@@ -225,23 +225,6 @@ START_TEST(hmac_vectors)
 }
 END_TEST
 
-static char *
-t_read(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) == -1) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Compares got with the golden file name; GOLDEN_UPDATE=1 rewrites it. */
 static void
 t_golden(char *got, const char *name)
@@ -257,7 +240,7 @@ t_golden(char *got, const char *name)
 		fputs(got, f);
 		fclose(f);
 	}
-	want = t_read(path);
+	want = sys_slurp(path);
 	ck_assert_msg(want != NULL, "no %s", path);
 	ck_assert_msg(strcmp(got, want) == 0, "%s differs:\n%s", path, got);
 	free(want);
@@ -280,7 +263,7 @@ START_TEST(golden_renders)
 {
 	struct render_ctx r;
 	struct cluster c;
-	char err[1024], *webd = t_read("etc/webd.conf");
+	char err[1024], *webd = sys_slurp("etc/webd.conf");
 
 	ck_assert_msg(cluster_load(SITE, &c, err, sizeof(err)) == 0, "%s",
 	    err);

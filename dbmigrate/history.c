@@ -321,8 +321,6 @@ history_get_lock(struct db *db, const char *qlock, long timeout)
 	return strcmp(val, "1") == 0 ? 1 : 0;
 }
 
-static int history_node_lock(struct db *db, long timeout);
-
 /* 1 when the server is a Galera node (wsrep_on), 0 when not, -1. */
 static int
 history_galera(struct db *db)
@@ -404,21 +402,6 @@ history_row_lock(struct db *db, long timeout)
 	return 0;
 }
 
-int
-history_lock(struct db *db, long timeout)
-{
-	int rc = history_node_lock(db, timeout), g;
-
-	if (rc != 0)
-		return rc;
-	if ((g = history_galera(db)) == 0)
-		return 0;
-	rc = g == -1 ? -1 : history_row_lock(db, timeout);
-	if (rc != 0)
-		history_unlock(db);
-	return rc;
-}
-
 static int
 history_node_lock(struct db *db, long timeout)
 {
@@ -453,6 +436,21 @@ history_node_lock(struct db *db, long timeout)
 	    "gave up after %ld s (--lock-timeout)", history_lock_name, holder,
 	    timeout);
 	return DBM_EXIT_LOCKED;
+}
+
+int
+history_lock(struct db *db, long timeout)
+{
+	int rc = history_node_lock(db, timeout), g;
+
+	if (rc != 0)
+		return rc;
+	if ((g = history_galera(db)) == 0)
+		return 0;
+	rc = g == -1 ? -1 : history_row_lock(db, timeout);
+	if (rc != 0)
+		history_unlock(db);
+	return rc;
 }
 
 void

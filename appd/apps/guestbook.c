@@ -235,6 +235,7 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 	MYSQL_STMT *st = mysql_stmt_init(db);
 	MYSQL_BIND in[2], out[4];
 	struct gb_row *r = calloc(1, sizeof(*r));
+	enum gb_again how = again ? GB_AGAIN_READ : GB_NO_AGAIN;
 	int rc = -1, f;
 
 	if (st == NULL || r == NULL) {
@@ -251,8 +252,8 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 	    mysql_stmt_bind_param(st, in) != 0 ||
 	    mysql_stmt_execute(st) != 0 ||
 	    mysql_stmt_bind_result(st, out) != 0) {
-		rc = gb_db_error(req, db, st, again ? GB_AGAIN_READ :
-		    GB_NO_AGAIN) == GB_AGAIN ? GB_AGAIN : -1;
+		rc = gb_db_error(req, db, st, how) == GB_AGAIN ? GB_AGAIN :
+		    -1;
 		goto done;
 	}
 	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED)
@@ -261,8 +262,8 @@ gb_select(struct foobar_req *req, MYSQL *db, const char *sql,
 			goto done;
 		}
 	if (f != MYSQL_NO_DATA) {
-		rc = gb_db_error(req, db, st, again ? GB_AGAIN_READ :
-		    GB_NO_AGAIN) == GB_AGAIN ? GB_AGAIN : -1;
+		rc = gb_db_error(req, db, st, how) == GB_AGAIN ? GB_AGAIN :
+		    -1;
 		goto done;
 	}
 	rc = 0;

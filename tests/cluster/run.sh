@@ -20,7 +20,8 @@
 #
 # Logs land in build/cluster/. Environment: FOOBAR_SYSTEM_NO_BUILD=1 (reuse
 # build/deb and build/deb-next), FOOBAR_CLUSTER_KEEP=1 (leave the hosts
-# running at the end, for a look; stop them with the printed command).
+# running at the end, for a look; stop them with the printed command),
+# FOOBAR_CLUSTER_ONLY="NAME ..." (run only those scenarios).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

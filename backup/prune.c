@@ -102,6 +102,18 @@ digits(const char *s, size_t n)
 	return 1;
 }
 
+/* The value of n decimal digits, which digits() has checked. */
+static int
+num(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
 int
 prune_parse_name(const char *name, time_t *t, char *db, size_t dblen)
 {
@@ -119,9 +131,13 @@ prune_parse_name(const char *name, time_t *t, char *db, size_t dblen)
 	    !digits(ts + 9, 6) || ts[15] != 'Z')
 		return 0;
 	memset(&tm, 0, sizeof(tm));
-	if (sscanf(ts, "%4d%2d%2dT%2d%2d%2d", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
-	    tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	tm.tm_year = num(ts, 4);
+	tm.tm_mon = num(ts + 4, 2);
+	tm.tm_mday = num(ts + 6, 2);
+	tm.tm_hour = num(ts + 9, 2);
+	tm.tm_min = num(ts + 11, 2);
+	tm.tm_sec = num(ts + 13, 2);
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
 	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
 	    tm.tm_sec > 60)
 		return 0;

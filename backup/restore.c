@@ -337,8 +337,12 @@ restore_run(struct restore *r, int yes)
 	    restore_check(r) == -1 || confirm(r, yes) == -1)
 		return -1;
 	if ((lk = history_lock(r->db, (long)r->c->lock_timeout)) != 0) {
-		log_err("restore: a migration or another restore is running; "
-		    "nothing changed");
+		if (lk == -1)
+			log_err("restore: could not take dbmigrate's lock; "
+			    "nothing changed");
+		else
+			log_err("restore: a migration or another restore is "
+			    "running; nothing changed");
 		return -1;
 	}
 	r->locked = 1;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "dbcnf.h"
 #include "log.h"
 #include "prom.h"
 
@@ -41,11 +42,31 @@ bk_path(const struct bk_conf *c, const char *name)
 	return p;
 }
 
+/* The configured user logs in over the Unix socket (MariaDB's root by
+ * unix_socket authentication). A server reached over TCP, as the web
+ * hosts of several servers reach theirs, knows no such login: there the
+ * option file's own account (user and password) is used. */
+static const char *
+bk_user(const struct bk_conf *c)
+{
+	struct dbcnf f;
+
+	if (c->user[0] == '\0')
+		return NULL;
+	if (dbcnf_read(c->option_file, c->group, &f) == 0 && f.tcp) {
+		log_info("%s reaches the server over TCP: connecting as its "
+		    "user %s, not %s", c->option_file, f.user[0] ? f.user :
+		    "(default)", c->user);
+		return NULL;
+	}
+	return c->user;
+}
+
 struct db *
 bk_connect(const struct bk_conf *c, const char *database)
 {
-	struct db_opts o = { c->option_file, c->group, 10, 0, 0,
-		c->user[0] != '\0' ? c->user : NULL, database };
+	struct db_opts o = { c->option_file, c->group, 10, 0, 0, bk_user(c),
+		database };
 	char err[768];
 	struct db *db;
 

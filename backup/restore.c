@@ -189,7 +189,11 @@ rename_row(void *arg, unsigned ncols, char **v, const unsigned long *lens)
 	return 0;
 }
 
-/* Adds "from.t TO to.t" for every base table of from. */
+/* Adds "from.t TO to.t" for every base table of from but
+ * dbmigrate_lock: on Galera its row is the cluster-wide lock that this
+ * restore holds (it stays in the live database), and a row the backup
+ * caught from a migration that ran meanwhile would block the next ones
+ * for its lease. */
 static int
 rename_list(struct restore *r, struct names *nm, const char *from,
     const char *to)
@@ -199,8 +203,8 @@ rename_list(struct restore *r, struct names *nm, const char *from,
 	nm->from = from;
 	nm->to = to;
 	snprintf(sql, sizeof(sql), "SELECT TABLE_NAME FROM information_schema"
-	    ".TABLES WHERE TABLE_SCHEMA = '%s' AND TABLE_TYPE = 'BASE TABLE'",
-	    from);
+	    ".TABLES WHERE TABLE_SCHEMA = '%s' AND TABLE_TYPE = 'BASE TABLE' "
+	    "AND TABLE_NAME <> 'dbmigrate_lock'", from);
 	if (db_query(r->db, sql, strlen(sql), rename_row, nm) == -1) {
 		log_err("restore: list tables of %s: %s", from,
 		    db_error(r->db));

@@ -40,7 +40,7 @@ struct file {
 	unsigned acts;		/* enum act: what to do when it changed */
 };
 
-#define MAX_FILES 12
+#define MAX_FILES 16
 
 struct plan {
 	struct file f[MAX_FILES];
@@ -92,6 +92,10 @@ plan_web(struct plan *p, const struct render_ctx *r, const char *webd_conf)
 	plan_add(p, UNIT_DIR "foobar-dbmigrate.service.d" DROPIN,
 	    render_db_client_dropin(r), 0644, NULL, CHK_NONE,
 	    ACT_DAEMON_RELOAD | ACT_DBMIGRATE);
+	/* foobar-backup.timer's runs reach the database the same way */
+	plan_add(p, UNIT_DIR "foobar-backup.service.d" DROPIN,
+	    render_db_client_dropin(r), 0644, NULL, CHK_NONE,
+	    ACT_DAEMON_RELOAD);
 }
 
 /* Every file this host gets, in the order they are installed. */

@@ -470,13 +470,21 @@ render_db_sql(const struct render_ctx *r)
 
 	out_printf(&o, "CREATE DATABASE IF NOT EXISTS `" DB_NAME "` "
 	    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n");
+	/* foobar-backup on a web host restores through this account: it
+	 * stages into DB__restore and swaps the live tables out into
+	 * DB__old (\_: a plain _, not GRANT's wildcard) */
 	for (i = 0; (h = cluster_nth(r->c, ROLE_WEB, i)) != NULL; i++)
 		out_printf(&o, "CREATE USER IF NOT EXISTS '" DB_USER "'@'%s' "
 		    "IDENTIFIED BY '%s';\n"
 		    "ALTER USER '" DB_USER "'@'%s' IDENTIFIED BY '%s';\n"
 		    "GRANT ALL PRIVILEGES ON `" DB_NAME "`.* TO '" DB_USER
-		    "'@'%s';\n", h->address.text, r->db_password,
-		    h->address.text, r->db_password, h->address.text);
+		    "'@'%s';\n"
+		    "GRANT ALL PRIVILEGES ON `" DB_NAME "\\_\\_restore`.* TO '"
+		    DB_USER "'@'%s';\n"
+		    "GRANT ALL PRIVILEGES ON `" DB_NAME "\\_\\_old`.* TO '"
+		    DB_USER "'@'%s';\n", h->address.text, r->db_password,
+		    h->address.text, r->db_password, h->address.text,
+		    h->address.text, h->address.text);
 	return out_done(&o);
 }
 

@@ -6,60 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "cli.h"
 #include "db.h"
+#include "dbcnf.h"
 #include "log.h"
 
 #define ER_PARSE_ERROR 1064
-
-struct prov {
-	const char *group;
-	char database[80];
-	char user[96];
-	int password;	/* the file sets a password */
-	int tcp;	/* the file sets a host other than localhost */
-};
-
-static void
-prov_set(char *dst, size_t dstlen, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
-		snprintf(dst, dstlen, "%.*s", (int)(n - 2), v + 1);
-	else
-		snprintf(dst, dstlen, "%s", v);
-}
-
-/* The groups the client library reads, besides ours. */
-static int
-prov_group(const struct prov *p, const char *section)
-{
-	return strcmp(section, p->group) == 0 ||
-	    strcmp(section, "client") == 0 ||
-	    strcmp(section, "client-server") == 0 ||
-	    strcmp(section, "client-mariadb") == 0;
-}
-
-static int
-prov_key(void *arg, const char *section, const char *key, const char *val)
-{
-	struct prov *p = arg;
-
-	if (!prov_group(p, section))
-		return 1;
-	if (strcmp(key, "database") == 0)
-		prov_set(p->database, sizeof(p->database), val);
-	else if (strcmp(key, "user") == 0)
-		prov_set(p->user, sizeof(p->user), val);
-	else if (strcmp(key, "password") == 0)
-		p->password = 1;
-	else if (strcmp(key, "host") == 0)
-		p->tcp = strcmp(val, "localhost") != 0;
-	return 1;
-}
 
 static int
 prov_name_ok(const char *what, const char *s, size_t max)
@@ -90,7 +42,7 @@ prov_exec(struct db *db, const char *sql)
 int
 cmd_provision(const struct dbm_opts *o)
 {
-	struct prov p = { o->group, "", "", 0, 0 };
+	struct dbcnf p;
 	struct db_opts dbo = { o->option_file, o->group, 10, 0, 0, "root",
 		"mysql" };
 	char err[768], sql[512];
@@ -98,7 +50,7 @@ cmd_provision(const struct dbm_opts *o)
 	struct db *db;
 	int rc = EXIT_RUNTIME;
 
-	if (ini_parse(o->option_file, prov_key, &p) == -1) {
+	if (dbcnf_read(o->option_file, o->group, &p) == -1) {
 		log_err("option file %s: cannot open", o->option_file);
 		return EXIT_CONFIG;
 	}

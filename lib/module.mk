@@ -1,5 +1,5 @@
 LIB_SRCS += lib/log.c lib/conf.c lib/cli.c lib/cgihead.c lib/sha256.c \
-	lib/prom.c
+	lib/prom.c lib/dbcnf.c
 UNIT_TESTS += test-lib
 test-lib_SRCS = tests/unit/test_lib.c
 FUZZERS += fuzz-conf

@@ -444,6 +444,225 @@ sc_writes_kept_after() {
 	[ "$want" -gt 0 ] && [ "$got" = "$want" ]
 }
 
+# --- a backup of the cluster, restored into a new one ------------------
+
+# posts_burst N TAG FILE: N POSTs through the floating address, one after
+# the other; each 201's "id<TAB>text" goes to FILE. Fails on any other
+# answer.
+posts_burst() {
+	hin client sh -c "i=0; while [ \$i -lt $1 ]; do i=\$((i + 1));
+	    curl -s -m 10 -w ' %{http_code}\n' -H 'Content-Type: application/json' \
+	    -d \"{\\\"name\\\":\\\"backup\\\",\\\"text\\\":\\\"$2-\$i\\\"}\" \
+	    http://$VIP/api/messages | tr -d '\n'; echo; done" |
+	    awk -v tag="$2" '{ code = $NF; id = $0; sub(/.*"id":/, "", id)
+		sub(/[^0-9].*/, "", id); n++
+		if (code == 201 && id != "") print id "\t" tag "-" n; else bad++ }
+		END { exit bad > 0 }' >"$3"
+}
+
+# states_sample FILE: "TIME HOST wsrep_local_state" of each db node, asked
+# on the node itself about every 0.1 s, into FILE.HOST until states_stop.
+STATE_PIDS=""
+states_sample() {
+	local h
+	STATE_PIDS=""
+	for h in $DBS; do
+		hin "$h" sh -c 'rm -f /run/sample.stop
+		    while [ ! -e /run/sample.stop ]; do
+			    s=$(mariadb -N -B -e "SHOW GLOBAL STATUS LIKE '\''wsrep_local_state'\''" | cut -f2)
+			    echo "$(date +%s.%N) $(hostname) ${s:-none}"
+			    sleep 0.05
+		    done' >"$1.$h" &
+		STATE_PIDS="$STATE_PIDS $!"
+	done
+}
+# states_stop FILE: stops the samplers; every sample into FILE.
+states_stop() {
+	local h p
+	for h in $DBS; do
+		hin "$h" touch /run/sample.stop
+	done
+	for p in $STATE_PIDS; do
+		wait "$p"
+	done
+	cat "$1".db* >"$1"
+}
+
+# db_up_on WEB DB: the web host's HAProxy sends to that node (UP).
+db_up_on() {
+	hin "$1" sh -c 'echo "show stat" | socat stdio /run/haproxy/admin.sock' |
+	    awk -F, -v d="$2" '$1 == "galera" && $2 == d && $18 == "UP" { f = 1 }
+		END { exit !f }'
+}
+
+# The backup as foobar-backup.timer takes it, on web1 (foobar-backup.service:
+# create, through web1's HAProxy, from the node that takes the writes),
+# under the load: mariadb-dump --single-transaction takes no lock that stops
+# a write and no node leaves Synced (sampled all along), so no request may
+# fail. Then a restore while a migration on another node holds the cluster
+# lock (the row of dbmigrate_lock, taken through db3: GET_LOCK on the
+# writer cannot see it) is refused, changing nothing.
+BACKUP_NAME=""
+BULK=""
+sc_db_backup() {
+	local t0 t1 f=$out/db-backup.states bad n w i
+	# Rows enough for a dump that lasts (in small transactions, as a
+	# site's writes are).
+	w=$(writer web1)
+	for i in $(seq 0 19); do
+		hin "$w" mariadb foobar -e "INSERT INTO messages (name, text)
+		    SELECT 'bulk', CONCAT('bulk ', seq, ' ', MD5(seq))
+		    FROM seq_$((i * 10000 + 1))_to_$((i * 10000 + 10000))" ||
+		    { say "$w: bulk rows refused"; return 1; }
+	done
+	BULK=$(hin "$w" mariadb -N -B foobar -e "SELECT COUNT(*) FROM messages WHERE name = 'bulk'")
+	sleep 2
+	cp "$out/posts.tsv" "$out/db-backup.before.tsv"
+	posts_burst 40 db-backup-before "$out/db-backup.burst.tsv" ||
+	    { say "a POST before the backup was not answered 201"; return 1; }
+	cat "$out/db-backup.burst.tsv" >>"$out/db-backup.before.tsv"
+	rm -f "$f"*
+	states_sample "$f"
+	sleep 1
+	t0=$(date +%s.%N)
+	hin web1 systemctl start foobar-backup.service || bad=create
+	t1=$(date +%s.%N)
+	sleep 1
+	states_stop "$f"
+	hin web1 journalctl -q -o cat -u foobar-backup.service >"$out/web1.backup.log"
+	[ -z "${bad:-}" ] || { say "web1: foobar-backup.service failed:"; cat "$out/web1.backup.log"; return 1; }
+	BACKUP_NAME=$(hin web1 sh -c 'ls -t /var/backups/foobar | head -n 1')
+	n=$(awk '$3 != 4' "$f" | wc -l)
+	[ "$n" = 0 ] || { say "a node left Synced during create:"; awk '$3 != 4' "$f" | head; return 1; }
+	n=$(hin web1 stat -c %s "/var/backups/foobar/$BACKUP_NAME")
+	EXTRA=", create $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+	EXTRA="$EXTRA ($BACKUP_NAME, $((n / 1024)) kB, $(sort -u "$out/db-backup.before.tsv" | wc -l) 201s before it)"
+	# the fewest samples a node gave while create ran, and how many nodes
+	read -r i n <<<"$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b { c[$2]++ }
+	    END { m = -1; for (h in c) if (m < 0 || c[h] < m) m = c[h]; print m, length(c) }' "$f")"
+	[ "$n" = 3 ] && [ "$i" -gt 0 ] || { say "not every node was sampled during create"; return 1; }
+	EXTRA="$EXTRA, db1-3 Synced in all $(wc -l <"$f") samples ($i or more per node during create)"
+	sleep 2
+	# The migrations this site has had: the installed ones and those of
+	# migrate-once and db-migrate-once (restore refuses a backup whose
+	# schema is newer than the migrations it is given).
+	hin web1 sh -c 'rm -rf /tmp/mig-all && mkdir /tmp/mig-all &&
+	    cp /usr/share/foobar/migrations/* /tmp/mig-all/ &&
+	    for d in /tmp/mig /tmp/mig2; do [ ! -d $d ] || cp $d/* /tmp/mig-all/; done &&
+	    sed "s|^migrations = .*|migrations = /tmp/mig-all|" /etc/foobar/backup.conf \
+	    >/tmp/backup.conf' || return 1
+	hin db3 mariadb -N -B foobar -e "INSERT INTO dbmigrate_lock VALUES (1, 'db3 test migration', UTC_TIMESTAMP() + INTERVAL 5 MINUTE)" ||
+	    { say "db3: cannot take the cluster lock row"; return 1; }
+	if hin web1 foobar-backup -c /tmp/backup.conf --yes restore "$BACKUP_NAME" \
+	    >"$out/web1.restore-locked.log" 2>&1; then
+		say "a restore ran while the cluster lock was held"; return 1
+	fi
+	hin db3 mariadb -N -B foobar -e "DELETE FROM dbmigrate_lock WHERE owner = 'db3 test migration'"
+	grep -q 'held by db3 test migration' "$out/web1.restore-locked.log" ||
+	    { say "the refused restore said:"; cat "$out/web1.restore-locked.log"; return 1; }
+	EXTRA="$EXTRA, restore refused while db3 held the cluster lock"
+	sleep 2
+}
+
+# Out of the load (the site takes no writes while its database is rebuilt):
+# the new cluster as an administrator makes it. db1-3 as new db hosts
+# (MariaDB stopped, its data folder emptied and initialised again as the
+# package does on install); foobar-cluster bootstrap on db1 (database and
+# users); foobar-backup restore on web1; then db2 and db3 join with
+# foobar-cluster apply, by state transfer from the restored node. Then
+# every 201 answered before create began is on every node, the nodes
+# agree (rows, CHECKSUM TABLE), the site serves them through the floating
+# address and, under a short load again, takes new writes (none may
+# fail). Prints the figures.
+sc_db_backup_after() {
+	local h t0 t1 tb tr tj want got sums="" counts="" all=yes joins=""
+	[ -n "$BACKUP_NAME" ] || return 1
+	t0=$(date +%s)
+	for h in db3 db2 db1; do
+		hin "$h" systemctl stop mariadb.service || return 1
+	done
+	for h in $DBS; do
+		hin "$h" sh -c 'rm -rf /var/lib/mysql/* &&
+		    mariadb-install-db --user=mysql --disable-log-bin --skip-test-db' >"$out/$h.install-db.log" 2>&1 ||
+		    { cat "$out/$h.install-db.log" >&2; return 1; }
+	done
+	tb=$(date +%s)
+	hin db1 foobar-cluster bootstrap >"$out/db1.bootstrap2.log" 2>&1 ||
+	    { cat "$out/db1.bootstrap2.log" >&2; return 1; }
+	wait_until 30 db_up_on web1 db1 || { echo "web1's HAProxy never saw db1 up" >&2; return 1; }
+	tr=$(date +%s)
+	hin web1 foobar-backup -c /tmp/backup.conf --yes restore "$BACKUP_NAME" \
+	    >"$out/web1.restore.log" 2>&1 ||
+	    { cat "$out/web1.restore.log" >&2; return 1; }
+	tj=$(date +%s)
+	for h in db2 db3; do
+		t1=$(date +%s)
+		hin "$h" foobar-cluster apply >"$out/$h.join.log" 2>&1 ||
+		    { cat "$out/$h.join.log" >&2; return 1; }
+		wait_until 120 synced_n "$h" $(( ${h#db} )) ||
+		    { echo "$h did not sync" >&2; return 1; }
+		joins="$joins, $h joined by SST in $(($(date +%s) - t1)) s"
+	done
+	t1=$(date +%s)
+	want=$(sort -u "$out/db-backup.before.tsv" | wc -l)
+	for h in $DBS; do
+		hin "$h" mariadb -N -B foobar -e "SET SESSION wsrep_sync_wait = 1;
+		    SELECT id, text FROM messages" >"$out/messages-new-$h.tsv"
+		got=$(sort -u "$out/db-backup.before.tsv" | comm -12 - <(sort -u "$out/messages-new-$h.tsv") | wc -l)
+		[ "$got" = "$want" ] || { all=no; echo "$h has $got of $want 201s" >&2; }
+		[ "$(awk -F'\t' '$2 ~ /^bulk / { n++ } END { print n + 0 }' "$out/messages-new-$h.tsv")" = "$BULK" ] ||
+		    { all=no; echo "$h lacks bulk rows" >&2; }
+		sums="$sums $(hin "$h" mariadb -N -B foobar -e "CHECKSUM TABLE messages" | cut -f2)"
+		counts="$counts $(wc -l <"$out/messages-new-$h.tsv")"
+	done
+	[ "$(echo $sums | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	[ "$(echo $counts | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	wait_site 60 || { echo "the site does not answer on $VIP" >&2; return 1; }
+	served_burst || all=no
+	load_start db-backup-after >&2
+	sleep 8
+	load_stop db-backup-after >&2 || all=no
+	new_writes_everywhere || all=no
+	echo "new cluster: wiped and initialised in $((tb - t0)) s, bootstrap $((tr - tb)) s, restore $((tj - tr)) s${joins}; $got of $want 201s from before create and the $BULK bulk rows on every node, rows$counts, checksums$sums; after: $R requests, $F failed, longest gap $G s, its 201s on every node"
+	[ $all = yes ] && [ "$F" = 0 ]
+}
+
+# synced_n HOST N: Synced in a component of N nodes.
+synced_n() {
+	[ "$(wsrep "$1" wsrep_local_state)" = 4 ] &&
+	    [ "$(wsrep "$1" wsrep_cluster_size)" = "$2" ]
+}
+
+# served_burst: the site serves the burst's first and last messages
+# through the floating address (GET /api/messages?before=ID+1&limit=1).
+served_burst() {
+	local id text body
+	for id in $(sed -n '1p;$p' "$out/db-backup.burst.tsv" | cut -f1); do
+		text=$(awk -F'\t' -v i="$id" '$1 == i { print $2 }' "$out/db-backup.burst.tsv")
+		body=$(hin client curl -s -m 5 "http://$VIP/api/messages?limit=1&before=$((id + 1))")
+		case $body in *"\"$text\""*) ;; *)
+			echo "message $id not served: $body" >&2; return 1 ;;
+		esac
+	done
+}
+
+# new_writes_everywhere: every 201 of the load after the restore is on
+# every node.
+new_writes_everywhere() {
+	local h want got
+	python3 -c 'import json, sys
+for i, t in json.load(open(sys.argv[1]))["posts"]: print("%s\t%s" % (i, t))' \
+	    "$out/db-backup-after.probe.json" | sort -u >"$out/db-backup.after.tsv"
+	want=$(wc -l <"$out/db-backup.after.tsv")
+	[ "$want" -gt 0 ] || { echo "no 201 after the restore" >&2; return 1; }
+	for h in $DBS; do
+		got=$(hin "$h" mariadb -N -B foobar -e "SET SESSION wsrep_sync_wait = 1;
+		    SELECT id, text FROM messages" | sort -u |
+		    comm -12 "$out/db-backup.after.tsv" - | wc -l)
+		[ "$got" = "$want" ] || { echo "$h has $got of the $want new 201s" >&2; return 1; }
+	done
+}
+
 run_scenarios() {
 	: >"$out/posts.tsv"
 	scenario all-up 0 sc_all_up
@@ -469,4 +688,7 @@ run_scenarios() {
 	scenario db-migrate-once 0 sc_db_migrate_once
 	scenario writes-kept 0 sc_writes_kept
 	scenario db-consistent 0 sc_db_consistent
+	# Last: it replaces the database cluster. The backup under the load
+	# (no request may fail); the new cluster is built out of the load.
+	scenario db-backup 0 sc_db_backup 5
 }

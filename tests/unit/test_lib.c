@@ -14,6 +14,7 @@
 #include "cgihead.h"
 #include "cli.h"
 #include "conf.h"
+#include "dbcnf.h"
 #include "log.h"
 #include "prom.h"
 #include "unit.h"
@@ -748,6 +749,46 @@ START_TEST(prom_textfile)
 }
 END_TEST
 
+/* What an option file says about the account and the way to the server:
+ * foobar-backup's user = root applies over the Unix socket only. */
+START_TEST(dbcnf_modes)
+{
+	struct dbcnf f;
+
+	/* the appliance's db.cnf: the Unix socket */
+	ck_assert_int_eq(dbcnf_parse("[foobar]\ndatabase=foobar\nuser=foobar"
+	    "\n", "foobar", &f), 0);
+	ck_assert_str_eq(f.database, "foobar");
+	ck_assert_str_eq(f.user, "foobar");
+	ck_assert_int_eq(f.tcp, 0);
+	ck_assert_int_eq(f.password, 0);
+	/* a web host of several servers: TCP, a password, quotes off */
+	ck_assert_int_eq(dbcnf_parse("# c\n[foobar]\nhost=127.0.0.1\nport="
+	    "3306\nuser=\"foobar\"\npassword=x\n", "foobar", &f), 0);
+	ck_assert_int_eq(f.tcp, 1);
+	ck_assert_int_eq(f.password, 1);
+	ck_assert_str_eq(f.user, "foobar");
+	/* localhost is the socket, unless protocol says tcp */
+	dbcnf_parse("[client]\nhost=localhost\n", "foobar", &f);
+	ck_assert_int_eq(f.tcp, 0);
+	dbcnf_parse("[client]\nhost=localhost\nprotocol=TCP\n", "foobar", &f);
+	ck_assert_int_eq(f.tcp, 1);
+	dbcnf_parse("[client]\nhost=db1\n[foobar]\nprotocol=socket\n",
+	    "foobar", &f);
+	ck_assert_int_eq(f.tcp, 0);
+	/* other programs' groups and bare options are passed over */
+	dbcnf_parse("[mysqld]\nhost=db1\nuser=mysql\n[client-mariadb]\n"
+	    "skip-ssl\nuser=u\n", "foobar", &f);
+	ck_assert_int_eq(f.tcp, 0);
+	ck_assert_str_eq(f.user, "u");
+	/* later lines win; a file that is not there is an error */
+	dbcnf_parse("[client]\nhost=db1\n[foobar]\nhost=localhost\n",
+	    "foobar", &f);
+	ck_assert_int_eq(f.tcp, 0);
+	ck_assert_int_eq(dbcnf_read("/nonexistent/db.cnf", "foobar", &f), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -770,6 +811,7 @@ main(void)
 	tcase_add_test(tc, prom_hist);
 	tcase_add_test(tc, prom_request);
 	tcase_add_test(tc, prom_textfile);
+	tcase_add_test(tc, dbcnf_modes);
 	suite_add_tcase(s, tc);
 	/* one child process per case: slow under ASan, whose leak check
 	 * runs at each child's exit */

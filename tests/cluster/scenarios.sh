@@ -444,6 +444,78 @@ sc_writes_kept_after() {
 	[ "$want" -gt 0 ] && [ "$got" = "$want" ]
 }
 
+# --- TLS between the hosts ---------------------------------------------
+
+# db_login WEB DB ARGS...: the web host's account on the db host, straight
+# (not through HAProxy), with the mariadb client's TLS arguments ARGS.
+db_login() {
+	local w=$1 d=$2 pw
+	shift 2
+	pw=$(hin "$w" sed -n 's/^password=//p' /etc/foobar/db.cnf)
+	hin "$w" mariadb --no-defaults -h "${ADDR[$d]}" -u foobar -p"$pw" \
+	    --connect-timeout=5 "$@" -N -B foobar -e "SELECT 1" 2>&1
+}
+
+# Under load: a client without TLS is refused by a db host, the same login
+# with TLS and the site's CA (the server's address checked) is let in, and
+# with another CA it is not.
+sc_db_tls() {
+	local ok=yes plain tls
+	plain=$(db_login web1 db2 --skip-ssl) && ok=no
+	tls=$(db_login web1 db2 --ssl-ca=/etc/foobar/cluster/tls/ca.pem \
+	    --ssl-verify-server-cert) || ok=no
+	[ "$tls" = 1 ] || ok=no
+	case $plain in *"Access denied"*) ;; *) ok=no ;; esac
+	# another CA: the one of another secret
+	hin web1 sh -c 'rm -rf /tmp/other && mkdir -p /tmp/other &&
+	    head -c 32 /dev/urandom | base64 >/tmp/other/key && chmod 600 /tmp/other/key &&
+	    sed "s|^secret_file = .*|secret_file = /tmp/other/key|" /etc/foobar/cluster.conf >/tmp/other/c.conf &&
+	    foobar-cluster -c /tmp/other/c.conf render /tmp/other/r >/dev/null' ||
+	    { say "db-tls: no CA of another secret"; ok=no; }
+	if db_login web1 db2 --ssl-ca=/tmp/other/r/etc/foobar/cluster/tls/ca.pem \
+	    --ssl-verify-server-cert >/dev/null; then
+		say "db-tls: the server's certificate passed with another CA"
+		ok=no
+	fi
+	[ $ok = yes ] || say "db-tls: without TLS: $plain; with TLS: $tls"
+	sleep 2
+	[ $ok = yes ]
+}
+
+# tls_hellos FILE PORT: TLS ClientHello records sent to PORT in the
+# capture (a TCP payload that starts with a handshake record whose first
+# message is a ClientHello).
+tls_hellos() {
+	tcpdump -n -r "$1" "tcp dst port $2 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16 and tcp[((tcp[12] & 0xf0) >> 2) + 5] = 1" \
+	    2>/dev/null | wc -l
+}
+
+# After the last load: the whole run's capture of the database ports
+# holds none of the texts that were posted (each 201's, and any of the
+# probe's form), and TLS handshakes on the client, replication and state
+# transfer ports.
+sc_db_tls_after() {
+	local f=$out/db-tls.pcap ok=yes pkts bytes texts leaked pattern h3306 h4567 h4568 h4444
+	db_capture_stop
+	pkts=$(tcpdump -n -r "$f" 2>/dev/null | wc -l)
+	bytes=$(stat -c %s "$f")
+	cut -f2 "$out/posts.tsv" | sort -u | grep . >"$out/db-tls.texts" || true
+	texts=$(wc -l <"$out/db-tls.texts")
+	leaked=$(grep -a -o -F -f "$out/db-tls.texts" "$f" "$out/db-tls-answers.pcap" | wc -l)
+	# any text of the probe's form, posted or not: TAG-N-NANOSECONDS
+	pattern=$(grep -a -o -E '(all-up|web-[a-z]+|rolling-upgrade|lb-failover|migrate-once|db-[a-z-]+|writes-kept)-[0-9]+-[0-9]{12,}' \
+	    "$f" "$out/db-tls-answers.pcap" | wc -l)
+	h3306=$(tls_hellos "$f" 3306)
+	h4567=$(tls_hellos "$f" 4567)
+	h4568=$(tls_hellos "$f" 4568)
+	h4444=$(tls_hellos "$f" 4444)
+	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it; TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused"
+	[ "$pkts" -gt 0 ] && [ "$texts" -gt 0 ] || ok=no
+	[ "$leaked" = 0 ] && [ "$pattern" = 0 ] || ok=no
+	[ "$h3306" -gt 0 ] && [ "$h4567" -gt 0 ] && [ "$h4444" -gt 0 ] || ok=no
+	[ $ok = yes ]
+}
+
 run_scenarios() {
 	: >"$out/posts.tsv"
 	scenario all-up 0 sc_all_up
@@ -469,4 +541,6 @@ run_scenarios() {
 	scenario db-migrate-once 0 sc_db_migrate_once
 	scenario writes-kept 0 sc_writes_kept
 	scenario db-consistent 0 sc_db_consistent
+	# last: it stops the capture of the database ports
+	scenario db-tls 0 sc_db_tls
 }

@@ -10,27 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 
-/* "PATH:LINE: KEY FILE: " of the administrator's key in [cluster] or
+/* "PATH:LINE: KEY FILE" of the administrator's key in [cluster] or
  * [host NAME] (h NULL: [cluster]), in out. */
 static void
 certs_where(const struct cluster *c, const struct cluster_host *h,
     const char *key, const char *file, char *out, size_t outlen)
 {
-	char section[64];
-	int line;
+	char at[300];
 
-	if (h != NULL)
-		snprintf(section, sizeof(section), "host %s", h->name);
-	else
-		snprintf(section, sizeof(section), "cluster");
-	line = conf_key_line(c->path, section, key, 0);
-	if (line > 0)
-		snprintf(out, outlen, "%s:%d: %s %s", c->path, line, key,
-		    file);
-	else
-		snprintf(out, outlen, "%s: %s %s", c->path, key, file);
+	cluster_where(c, h, key, at, sizeof(at));
+	snprintf(out, outlen, "%s: %s %s", at, key, file);
 }
 
 /* The administrator's file named by key, or NULL after saying why. */

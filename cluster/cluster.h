@@ -92,6 +92,12 @@ const struct cluster_host *cluster_nth(const struct cluster *c,
  * there is one database server. */
 int cluster_galera(const struct cluster *c);
 
+/* "PATH:LINE" of key in [host NAME] (h NULL: [cluster]) in out; the
+ * host's address or roles line when key is not there, "PATH" when the
+ * line is not found. */
+void cluster_where(const struct cluster *c, const struct cluster_host *h,
+    const char *key, char *out, size_t outlen);
+
 /* The role names of mask, e.g. "lb, web", in buf. Returns buf. */
 const char *cluster_roles_text(unsigned mask, char *buf, size_t buflen);
 

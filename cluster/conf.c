@@ -236,10 +236,9 @@ cluster_roles_text(unsigned mask, char *buf, size_t buflen)
 	return buf;
 }
 
-/* "PATH:LINE: " for key in [host NAME] (or [cluster] when h is NULL). */
-static void
-where(const struct cluster *c, const struct cluster_host *h, const char *key,
-    char *out, size_t outlen)
+void
+cluster_where(const struct cluster *c, const struct cluster_host *h,
+    const char *key, char *out, size_t outlen)
 {
 	char section[64];
 	int line;
@@ -276,7 +275,7 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 	for (i = 0; i < c->nhosts; i++) {
 		const struct cluster_host *h = &c->hosts[i];
 
-		where(c, h, h->address.set ? "roles" : "address", at,
+		cluster_where(c, h, h->address.set ? "roles" : "address", at,
 		    sizeof(at));
 		if (!h->address.set || !h->roles_set) {
 			snprintf(err, errlen, "%s: host %s has no %s", at,
@@ -293,7 +292,7 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 			if (c->hosts[j].address.a.s_addr == h->address.a.s_addr)
 				break;
 		if (j < i) {
-			where(c, h, "address", at, sizeof(at));
+			cluster_where(c, h, "address", at, sizeof(at));
 			snprintf(err, errlen, "%s: host %s has the address of "
 			    "host %s (%s)", at, h->name, c->hosts[j].name,
 			    h->address.text);
@@ -325,7 +324,8 @@ check_roles(const struct cluster *c, char *err, size_t errlen)
 	if (cluster_count(c, ROLE_DB) == 2) {
 		char at[300];
 
-		where(c, cluster_nth(c, ROLE_DB, 1), "roles", at, sizeof(at));
+		cluster_where(c, cluster_nth(c, ROLE_DB, 1), "roles", at,
+		    sizeof(at));
 		snprintf(err, errlen, "%s: two db hosts: a Galera cluster "
 		    "needs three (or one), else losing either stops writes",
 		    at);
@@ -343,7 +343,7 @@ check_vip(const struct cluster *c, char *err, size_t errlen)
 
 	if (!c->vip.addr.set)
 		return 0;
-	where(c, NULL, "vip", at, sizeof(at));
+	cluster_where(c, NULL, "vip", at, sizeof(at));
 	if (cluster_count(c, ROLE_LB) < 2) {
 		snprintf(err, errlen, "%s: a vip needs at least two lb hosts "
 		    "(found %zu)", at, cluster_count(c, ROLE_LB));
@@ -381,19 +381,19 @@ check_cluster(struct cluster *c, char *err, size_t errlen)
 	if (c->advert_int == 0)
 		c->advert_int = 1000;
 	if (c->advert_int % 10 != 0) {
-		where(c, NULL, "advert_int", at, sizeof(at));
+		cluster_where(c, NULL, "advert_int", at, sizeof(at));
 		snprintf(err, errlen, "%s: advert_int: keepalived counts in "
 		    "hundredths of a second", at);
 		return -1;
 	}
 	if (!name_ok(c->name, 32)) {
-		where(c, NULL, "name", at, sizeof(at));
+		cluster_where(c, NULL, "name", at, sizeof(at));
 		snprintf(err, errlen, "%s: name \"%s\": 1 to 32 letters, "
 		    "digits, - or _", at, c->name);
 		return -1;
 	}
 	if (c->secret_file[0] != '/') {
-		where(c, NULL, "secret_file", at, sizeof(at));
+		cluster_where(c, NULL, "secret_file", at, sizeof(at));
 		snprintf(err, errlen, "%s: secret_file must be an absolute "
 		    "path", at);
 		return -1;
@@ -412,7 +412,7 @@ tls_path_ok(const struct cluster *c, const struct cluster_host *h,
 
 	if (path == NULL || path[0] == '/')
 		return 0;
-	where(c, h, key, at, sizeof(at));
+	cluster_where(c, h, key, at, sizeof(at));
 	snprintf(err, errlen, "%s: %s must be an absolute path", at, key);
 	return -1;
 }
@@ -437,28 +437,28 @@ check_tls(const struct cluster *c, char *err, size_t errlen)
 		    err, errlen) == -1)
 			return -1;
 		if ((h->tls_cert == NULL) != (h->tls_key == NULL)) {
-			where(c, h, h->tls_cert ? "tls_cert" : "tls_key", at,
+			cluster_where(c, h, h->tls_cert ? "tls_cert" : "tls_key", at,
 			    sizeof(at));
 			snprintf(err, errlen, "%s: host %s: tls_cert and "
 			    "tls_key go together (no %s)", at, h->name, lack);
 			return -1;
 		}
 		if (h->tls_cert != NULL && c->tls_ca == NULL) {
-			where(c, h, "tls_cert", at, sizeof(at));
+			cluster_where(c, h, "tls_cert", at, sizeof(at));
 			snprintf(err, errlen, "%s: host %s: tls_cert needs the "
 			    "CA that issued it (tls_ca in [cluster])", at,
 			    h->name);
 			return -1;
 		}
 		if (h->tls_cert != NULL && !(h->roles & ROLE_DB)) {
-			where(c, h, "tls_cert", at, sizeof(at));
+			cluster_where(c, h, "tls_cert", at, sizeof(at));
 			snprintf(err, errlen, "%s: host %s: tls_cert is for db "
 			    "hosts only (the others are clients)", at, h->name);
 			return -1;
 		}
 		if (c->tls_ca != NULL && (h->roles & ROLE_DB) &&
 		    h->tls_cert == NULL) {
-			where(c, h, "roles", at, sizeof(at));
+			cluster_where(c, h, "roles", at, sizeof(at));
 			snprintf(err, errlen, "%s: db host %s has no tls_cert "
 			    "and tls_key: with tls_ca in [cluster], every db "
 			    "host needs its own", at, h->name);

@@ -215,11 +215,11 @@ wait_site() {
 # SST) whole, what the servers answer cut short (the handshakes, and not
 # gigabytes of result sets).
 db_capture_start() {
-	ip netns exec "$ns" tcpdump -i br0 -s 0 -U -n -w "$out/db-tls.pcap" \
+	ip netns exec "$ns" tcpdump -Z root -i br0 -s 0 -U -n -w "$out/db-tls.pcap" \
 	    'tcp and (dst port 3306 or port 4567 or port 4568 or port 4444)' \
 	    >"$out/db-tls.tcpdump.log" 2>&1 &
 	capture_pids="$capture_pids $!"
-	ip netns exec "$ns" tcpdump -i br0 -s 160 -U -n -w "$out/db-tls-answers.pcap" \
+	ip netns exec "$ns" tcpdump -Z root -i br0 -s 160 -U -n -w "$out/db-tls-answers.pcap" \
 	    'tcp src port 3306' >"$out/db-tls-answers.tcpdump.log" 2>&1 &
 	capture_pids="$capture_pids $!"
 }

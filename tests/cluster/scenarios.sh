@@ -478,15 +478,29 @@ sc_db_tls() {
 		ok=no
 	fi
 	[ $ok = yes ] || say "db-tls: without TLS: $plain; with TLS: $tls"
+	# the second apply of the start kept every certificate
+	local h
+	for h in db1 db2 db3 web1 web2; do
+		grep -q '^ca.pem: unchanged' "$out/$h.apply2.log" ||
+		    { say "db-tls: $h: the second apply changed ca.pem"; ok=no; }
+	done
+	for h in $DBS; do
+		grep -q '^host.pem: unchanged' "$out/$h.apply2.log" ||
+		    { say "db-tls: $h: the second apply changed host.pem"; ok=no; }
+	done
 	sleep 2
 	[ $ok = yes ]
 }
 
 # tls_hellos FILE PORT: TLS ClientHello records sent to PORT in the
-# capture (a TCP payload that starts with a handshake record whose first
-# message is a ClientHello).
+# capture: a TCP payload that starts with a handshake record whose first
+# message is a ClientHello, or (MariaDB's protocol) with the client's
+# 36-byte SSL request followed by one in the same segment (HAProxy may
+# forward both at once).
 tls_hellos() {
-	tcpdump -n -r "$1" "tcp dst port $2 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16 and tcp[((tcp[12] & 0xf0) >> 2) + 5] = 1" \
+	local p='tcp[((tcp[12] & 0xf0) >> 2)'
+	tcpdump -n -r "$1" "tcp dst port $2 and (($p] = 0x16 and $p + 5] = 1) or
+	    ($p] = 0x20 and $p + 1] = 0 and $p + 2] = 0 and $p + 36] = 0x16 and $p + 41] = 1))" \
 	    2>/dev/null | wc -l
 }
 

@@ -509,22 +509,25 @@ tls_hellos() {
 # probe's form), and TLS handshakes on the client, replication and state
 # transfer ports.
 sc_db_tls_after() {
-	local f=$out/db-tls.pcap ok=yes pkts bytes texts leaked pattern h3306 h4567 h4568 h4444
+	local f=$out/db-tls.pcap ok=yes pkts bytes texts leaked pattern greet h3306 h4567 h4568 h4444
 	db_capture_stop
 	pkts=$(tcpdump -n -r "$f" 2>/dev/null | wc -l)
 	bytes=$(stat -c %s "$f")
 	cut -f2 "$out/posts.tsv" | sort -u | grep . >"$out/db-tls.texts" || true
 	texts=$(wc -l <"$out/db-tls.texts")
 	leaked=$(grep -a -o -F -f "$out/db-tls.texts" "$f" "$out/db-tls-answers.pcap" | wc -l)
-	# any text of the probe's form, posted or not: TAG-N-NANOSECONDS
-	pattern=$(grep -a -o -E '(all-up|web-[a-z]+|rolling-upgrade|lb-failover|migrate-once|db-[a-z-]+|writes-kept)-[0-9]+-[0-9]{12,}' \
+	# any text of the probe's form, posted or not: TAG[WORKER]-N-NANOSECONDS
+	pattern=$(grep -a -o -E '(all-up|web-[a-z]+|rolling-upgrade|lb-failover|migrate-once|db-[a-z-]+|writes-kept)[0-9]*-[0-9]+-[0-9]{12,}' \
 	    "$f" "$out/db-tls-answers.pcap" | wc -l)
+	# the control: what goes in clear before TLS starts (the server's
+	# greeting) is found in the same capture
+	greet=$(grep -a -c -- '-MariaDB-' "$out/db-tls-answers.pcap" || true)
 	h3306=$(tls_hellos "$f" 3306)
 	h4567=$(tls_hellos "$f" 4567)
 	h4568=$(tls_hellos "$f" 4568)
 	h4444=$(tls_hellos "$f" 4444)
-	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it; TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused"
-	[ "$pkts" -gt 0 ] && [ "$texts" -gt 0 ] || ok=no
+	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it ($greet clear server greetings found); TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused"
+	[ "$pkts" -gt 0 ] && [ "$texts" -gt 0 ] && [ "$greet" -gt 0 ] || ok=no
 	[ "$leaked" = 0 ] && [ "$pattern" = 0 ] || ok=no
 	[ "$h3306" -gt 0 ] && [ "$h4567" -gt 0 ] && [ "$h4444" -gt 0 ] || ok=no
 	[ $ok = yes ]

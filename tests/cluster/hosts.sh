@@ -227,15 +227,16 @@ db_capture_start() {
 # db_capture_stop: ends the captures (their files complete).
 db_capture_stop() {
 	local p
-	for p in $capture_pids; do kill -INT "$p" 2>/dev/null; done
-	for p in $capture_pids; do wait "$p" 2>/dev/null; done
+	# (a second call finds them gone: db-tls stops them in a subshell)
+	for p in $capture_pids; do kill -INT "$p" 2>/dev/null || true; done
+	for p in $capture_pids; do wait "$p" 2>/dev/null || true; done
 	capture_pids=""
 }
 
 cluster_cleanup() {
 	local rc=$? h p
 	[ -n "$layer_pids" ] && kill $layer_pids 2>/dev/null
-	[ -n "$capture_pids" ] && db_capture_stop
+	if [ -n "$capture_pids" ]; then db_capture_stop; fi
 	if [ "${FOOBAR_CLUSTER_KEEP:-}" = 1 ] && [ -n "$run" ]; then
 		say "hosts left running (FOOBAR_CLUSTER_KEEP=1): run folder $run, netns $ns"
 		for h in $HOSTS; do say "  $h: nsenter -t ${PID1[$h]:-?} -a bash"; done

@@ -446,14 +446,15 @@ sc_writes_kept_after() {
 
 # --- TLS between the hosts ---------------------------------------------
 
-# db_login WEB DB ARGS...: the web host's account on the db host, straight
-# (not through HAProxy), with the mariadb client's TLS arguments ARGS.
+# db_login WEB DB SQL ARGS...: SQL as the web host's account on the db
+# host, straight (not through HAProxy), with the mariadb client's TLS
+# arguments ARGS.
 db_login() {
-	local w=$1 d=$2 pw
-	shift 2
+	local w=$1 d=$2 sql=$3 pw
+	shift 3
 	pw=$(hin "$w" sed -n 's/^password=//p' /etc/foobar/db.cnf)
 	hin "$w" mariadb --no-defaults -h "${ADDR[$d]}" -u foobar -p"$pw" \
-	    --connect-timeout=5 "$@" -N -B foobar -e "SELECT 1" 2>&1
+	    --connect-timeout=5 "$@" -N -B foobar -e "$sql" 2>&1
 }
 
 # Under load: a client without TLS is refused by a db host, the same login
@@ -461,9 +462,10 @@ db_login() {
 # with another CA it is not.
 sc_db_tls() {
 	local ok=yes plain tls
-	plain=$(db_login web1 db2 --skip-ssl) && ok=no
-	tls=$(db_login web1 db2 --ssl-ca=/etc/foobar/cluster/tls/ca.pem \
-	    --ssl-verify-server-cert) || ok=no
+	plain=$(db_login web1 db2 "SELECT 1" --skip-ssl) && ok=no
+	tls=$(db_login web1 db2 "SELECT 1" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert) ||
+	    ok=no
 	[ "$tls" = 1 ] || ok=no
 	case $plain in *"Access denied"*) ;; *) ok=no ;; esac
 	# another CA: the one of another secret
@@ -472,12 +474,30 @@ sc_db_tls() {
 	    sed "s|^secret_file = .*|secret_file = /tmp/other/key|" /etc/foobar/cluster.conf >/tmp/other/c.conf &&
 	    foobar-cluster -c /tmp/other/c.conf render /tmp/other/r >/dev/null' ||
 	    { say "db-tls: no CA of another secret"; ok=no; }
-	if db_login web1 db2 --ssl-ca=/tmp/other/r/etc/foobar/cluster/tls/ca.pem \
+	if db_login web1 db2 "SELECT 1" \
+	    --ssl-ca=/tmp/other/r/etc/foobar/cluster/tls/ca.pem \
 	    --ssl-verify-server-cert >/dev/null; then
 		say "db-tls: the server's certificate passed with another CA"
 		ok=no
 	fi
 	[ $ok = yes ] || say "db-tls: without TLS: $plain; with TLS: $tls"
+	# rotation: db3's certificate removed, apply issues a new one and the
+	# running server loads it (no restart); a new client sees it
+	local before after
+	before=$(db_login web1 db3 "SHOW STATUS LIKE 'Ssl_server_not_after'" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert | cut -f2)
+	hin db3 rm /etc/foobar/cluster/tls/host.pem
+	hin db3 foobar-cluster apply >"$out/db3.rotate.log" 2>&1 ||
+	    { say "db-tls: apply on db3 failed: $(cat "$out/db3.rotate.log")"; ok=no; }
+	grep -q '^mariadb.service: certificate reloaded' "$out/db3.rotate.log" ||
+	    { say "db-tls: db3 did not reload its certificate"; ok=no; }
+	after=$(db_login web1 db3 "SHOW STATUS LIKE 'Ssl_server_not_after'" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert | cut -f2)
+	if [ -z "$before" ] || [ "$before" = "$after" ] || ! synced3 db3; then
+		say "db-tls: rotation: before \"$before\", after \"$after\""
+		ok=no
+	fi
+	EXTRA=", db3's certificate replaced while it runs (not after $before -> $after)"
 	# the second apply of the start kept every certificate
 	local h
 	for h in db1 db2 db3 web1 web2; do
@@ -526,7 +546,7 @@ sc_db_tls_after() {
 	h4567=$(tls_hellos "$f" 4567)
 	h4568=$(tls_hellos "$f" 4568)
 	h4444=$(tls_hellos "$f" 4444)
-	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it ($greet clear server greetings found); TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused"
+	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it ($greet clear server greetings found); TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused, another CA's refused"
 	[ "$pkts" -gt 0 ] && [ "$texts" -gt 0 ] && [ "$greet" -gt 0 ] || ok=no
 	[ "$leaked" = 0 ] && [ "$pattern" = 0 ] || ok=no
 	[ "$h3306" -gt 0 ] && [ "$h4567" -gt 0 ] && [ "$h4444" -gt 0 ] || ok=no

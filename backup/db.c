@@ -27,6 +27,36 @@ cnf_put(FILE *fp, const char *key, const char *v)
 	fputs("\"\n", fp);
 }
 
+/* The TLS settings our connection read from the option file, so that
+ * the tools reach the server as it did (a cluster's db hosts refuse
+ * clients without TLS). */
+static void
+bk_db_put_tls(FILE *fp, MYSQL *my)
+{
+	static const struct {
+		enum mysql_option opt;
+		const char *key;
+	} paths[] = {
+		{ MYSQL_OPT_SSL_CA, "ssl-ca" },
+		{ MYSQL_OPT_SSL_CAPATH, "ssl-capath" },
+		{ MYSQL_OPT_SSL_CERT, "ssl-cert" },
+		{ MYSQL_OPT_SSL_KEY, "ssl-key" },
+	};
+	my_bool verify = 0;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		v = NULL;
+		if (mysql_get_optionv(my, paths[i].opt, &v) == 0 && v != NULL &&
+		    v[0] != '\0')
+			cnf_put(fp, paths[i].key, v);
+	}
+	if (mysql_get_optionv(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT,
+	    &verify) == 0 && verify)
+		fputs("ssl-verify-server-cert\n", fp);
+}
+
 int
 bk_db_write_cnf(struct db *db, const char *path)
 {
@@ -52,6 +82,7 @@ bk_db_write_cnf(struct db *db, const char *path)
 		cnf_put(fp, "user", my->user);
 	if (my->passwd != NULL && my->passwd[0] != '\0')
 		cnf_put(fp, "password", my->passwd);
+	bk_db_put_tls(fp, my);
 	fputs("default-character-set=utf8mb4\n", fp);
 	if (fclose(fp) == EOF) {
 		log_err("write %s: %s", path, strerror(errno));

@@ -28,7 +28,8 @@ enum act {
 	ACT_WEBD_RELOAD = 1 << 6,
 	ACT_DBMIGRATE = 1 << 7,
 	ACT_APPD = 1 << 8,
-	ACT_MARIADB = 1 << 9
+	ACT_MARIADB = 1 << 9,
+	ACT_TLS = 1 << 10	/* MariaDB and Galera load the certificate again */
 };
 
 struct file {
@@ -98,15 +99,41 @@ plan_web(struct plan *p, const struct render_ctx *r, const char *webd_conf)
 	    ACT_DAEMON_RELOAD);
 }
 
+/* The certificates (taken from cc) before the configs that name them:
+ * the CA on every host that uses the database, a db host's own
+ * certificate and key (readable by MariaDB, not by others). */
+static void
+plan_tls(struct plan *p, const struct render_ctx *r, struct cluster_certs *cc)
+{
+	unsigned roles = r->self->roles;
+
+	if (roles & ROLE_DB) {
+		plan_add(p, TLS_CA_FILE, cc->ca, 0644, NULL, CHK_NONE, ACT_TLS);
+		plan_add(p, TLS_CERT_FILE, cc->cert, 0644, NULL, CHK_NONE,
+		    ACT_TLS);
+		plan_add(p, TLS_KEY_FILE, cc->key, 0640, "mysql", CHK_NONE,
+		    ACT_TLS);
+		cc->cert = cc->key = NULL;
+	} else if (roles & ROLE_WEB) {
+		plan_add(p, TLS_CA_FILE, cc->ca, 0644, NULL, CHK_NONE,
+		    ACT_DBMIGRATE | ACT_APPD);
+	} else {
+		return;
+	}
+	cc->ca = NULL;
+}
+
 /* Every file this host gets, in the order they are installed. */
 static void
-plan_build(struct plan *p, const struct render_ctx *r, const char *webd_conf)
+plan_build(struct plan *p, const struct render_ctx *r, const char *webd_conf,
+    struct cluster_certs *cc)
 {
 	unsigned roles = r->self->roles;
 
 	memset(p, 0, sizeof(*p));
 	plan_add(p, "/etc/foobar/cluster/firewall.nft", render_nft(r), 0644,
 	    NULL, CHK_NFT, ACT_NFT);
+	plan_tls(p, r, cc);
 	if (roles & ROLE_DB) {
 		plan_add(p, "/etc/mysql/mariadb.conf.d/60-foobar-cluster.cnf",
 		    render_mariadb_cnf(r), 0644, NULL, CHK_NONE, ACT_MARIADB);
@@ -130,8 +157,10 @@ plan_free(struct plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
+		explicit_bzero(p->f[i].text, strlen(p->f[i].text));
 		free(p->f[i].text);
+	}
 	free(p->sql);
 }
 
@@ -441,6 +470,28 @@ haproxy_live(const struct cluster *c, int changed)
 	return -1;
 }
 
+/* A running MariaDB takes a new certificate without a restart: the
+ * server's (FLUSH SSL) and, on a Galera node, Galera's. */
+static int
+db_tls_reload(const struct cluster *c)
+{
+	char *client[] = { "/usr/bin/mariadb", "--protocol=socket", "-uroot",
+		"--batch", NULL };
+	char out[2048];
+
+	if (systemctl("is-active", "mariadb.service", NULL) == -1)
+		return 0;
+	if (sys_run(client, cluster_galera(c) ? "FLUSH SSL;\nSET GLOBAL "
+	    "wsrep_provider_options = 'socket.ssl_reload=1';\n" :
+	    "FLUSH SSL;\n", out, sizeof(out)) != 0) {
+		fprintf(stderr, "foobar-cluster: mariadb: reloading the "
+		    "certificate: %s\n", out);
+		return -1;
+	}
+	printf("mariadb.service: certificate reloaded\n");
+	return 0;
+}
+
 /* A Galera node: its check first (the others and the web hosts ask it),
  * then MariaDB, started as a new cluster (bootstrap) or (re)started to
  * join one, which apply does only when there is one to join. Returns 0
@@ -455,7 +506,7 @@ db_galera(const struct render_ctx *r, const struct apply_opts *o,
 		return galera_bootstrap(r->c, r->self, o->force);
 	if (!(acts & ACT_MARIADB) &&
 	    systemctl("is-active", "mariadb.service", NULL) == 0)
-		return 0;
+		return (acts & ACT_TLS) ? db_tls_reload(r->c) : 0;
 	if (!galera_joinable(r->c, r->self))
 		return -1;
 	return engine("mariadb.service", acts & ACT_MARIADB, "restart");
@@ -476,6 +527,9 @@ run_actions(const struct render_ctx *r, const struct apply_opts *o,
 		if (db_galera(r, o, acts) == -1 || db_users(r->c, p->sql) == -1)
 			rc = -1;
 	} else if (r->self->roles & ROLE_DB) {
+		if ((acts & (ACT_TLS | ACT_MARIADB)) == ACT_TLS &&
+		    db_tls_reload(r->c) == -1)
+			rc = -1;
 		if (engine("mariadb.service", acts & ACT_MARIADB,
 		    "restart") == -1 || db_users(r->c, p->sql) == -1)
 			rc = -1;
@@ -565,6 +619,7 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 {
 	char ifname[64], db_pw[40], vrrp_pw[16];
 	struct cluster_secret *s = malloc(sizeof(*s));
+	struct cluster_certs cc;
 	unsigned acts = 0;
 	struct render_ctx r;
 	struct plan p;
@@ -574,6 +629,10 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 		return 1;
 	rc = ctx_init(&r, c, o->host, s, ifname, sizeof(ifname), db_pw,
 	    vrrp_pw);
+	/* the installed leaf is kept while it fits; render issues one */
+	if (rc == 0 && certs_make(c, r.self, s, o->render_dir == NULL,
+	    &cc) == -1)
+		rc = 1;
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 	if (rc != 0)
@@ -583,9 +642,11 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 		fprintf(stderr, "foobar-cluster: bootstrap: %s is not a db host "
 		    "of a Galera site (three db hosts or more)\n",
 		    r.self->name);
+		certs_free(&cc);
 		return 1;
 	}
-	plan_build(&p, &r, o->webd_conf);
+	plan_build(&p, &r, o->webd_conf, &cc);
+	certs_free(&cc);
 	if (p.oom)
 		rc = 1;
 	else if (o->render_dir != NULL)

@@ -5,6 +5,7 @@
 #define FOOBAR_CLUSTER_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <netinet/in.h>
 
@@ -14,6 +15,22 @@
 /* each db host of a Galera site answers 200 here when it is Synced in a
  * primary component (foobar-galera-check.socket) */
 #define GALERA_CHECK_PORT 9200
+
+/* TLS between the hosts: the site's CA on every host; on a db host its
+ * certificate (MariaDB's, Galera's and SST's) and key (0640 root:mysql) */
+#define TLS_DIR "/etc/foobar/cluster/tls/"
+#define TLS_CA_FILE TLS_DIR "ca.pem"
+#define TLS_CERT_FILE TLS_DIR "host.pem"
+#define TLS_KEY_FILE TLS_DIR "host.key"
+/* Galera's own connections (replication, IST) over TLS with the host's
+ * certificate, the peers' checked against the site's CA: the part of
+ * wsrep_provider_options of every Galera process (mariadbd, garbd) */
+#define GALERA_SSL_OPTIONS "socket.ssl_cert=" TLS_CERT_FILE "; " \
+	"socket.ssl_key=" TLS_KEY_FILE "; socket.ssl_ca=" TLS_CA_FILE
+/* a leaf that apply issues is valid this long, and is issued again when
+ * fewer than TLS_RENEW_DAYS are left */
+#define TLS_LEAF_DAYS 730
+#define TLS_RENEW_DAYS 30
 
 enum cluster_role {
 	ROLE_LB = 1,
@@ -37,6 +54,8 @@ struct cluster_host {
 	struct cluster_addr address;
 	unsigned roles;		/* enum cluster_role bits */
 	int roles_set;
+	char *tls_cert;		/* the administrator's, on this host; or NULL */
+	char *tls_key;
 };
 
 struct cluster {
@@ -44,6 +63,7 @@ struct cluster {
 	char *name;
 	struct cluster_cidr vip; /* vip.addr.set 0: none */
 	char *secret_file;
+	char *tls_ca;		/* the administrator's CA file, or NULL: derived */
 	long long vrrp_id;
 	long long advert_int;	/* ms; whole seconds: VRRPv2, else VRRPv3 */
 	struct cluster_host hosts[CLUSTER_MAX_HOSTS];
@@ -72,6 +92,12 @@ const struct cluster_host *cluster_nth(const struct cluster *c,
  * there is one database server. */
 int cluster_galera(const struct cluster *c);
 
+/* "PATH:LINE" of key in [host NAME] (h NULL: [cluster]) in out; the
+ * host's address or roles line when key is not there, "PATH" when the
+ * line is not found. */
+void cluster_where(const struct cluster *c, const struct cluster_host *h,
+    const char *key, char *out, size_t outlen);
+
 /* The role names of mask, e.g. "lb, web", in buf. Returns buf. */
 const char *cluster_roles_text(unsigned mask, char *buf, size_t buflen);
 
@@ -92,6 +118,58 @@ int cluster_secret_read(const struct cluster *c, struct cluster_secret *s,
  * purpose) and a NUL to out (n + 1 bytes). Pure. */
 void cluster_derive(const struct cluster_secret *s, const char *purpose,
     size_t n, char *out);
+
+/* tls.c - the site's certificates (GnuTLS); no file I/O. */
+
+struct tls_ca;
+
+/* The CA derived from the secret (the same bytes on every host), which
+ * can issue leaves. Returns it, or NULL with a message in err. */
+struct tls_ca *tls_ca_derive(const struct cluster_secret *s,
+    const char *site, char *err, size_t errlen);
+
+/* The administrator's CA certificates (PEM, one or more), which verify
+ * but cannot issue. Returns them, or NULL with a message in err. */
+struct tls_ca *tls_ca_import(const char *pem, char *err, size_t errlen);
+
+/* The CA certificates as PEM (malloc'd), or NULL when out of memory. */
+char *tls_ca_pem(const struct tls_ca *ca);
+void tls_ca_free(struct tls_ca *ca);
+
+/* Checks a leaf: cert_pem (leaf first, then any intermediates) matches
+ * key_pem, verifies against ca at now, names every IPv4 address of addrs
+ * (NULL-terminated) and is valid min_days more. Returns 0, or -1 with why
+ * in err. */
+int tls_leaf_check(const struct tls_ca *ca, const char *cert_pem,
+    const char *key_pem, const char *const *addrs, time_t now, int min_days,
+    char *err, size_t errlen);
+
+/* A new leaf of ca (a derived one) for host name and addrs: an ECDSA
+ * P-256 key, TLS_LEAF_DAYS days, server and client use. Returns 0 with
+ * malloc'd PEM texts, or -1 with a message in err. */
+int tls_leaf_issue(const struct tls_ca *ca, const char *name,
+    const char *const *addrs, time_t now, char **cert_pem, char **key_pem,
+    char *err, size_t errlen);
+
+/* certs.c - the certificates apply installs on this host. */
+
+struct cluster_certs {
+	char *ca;		/* TLS_CA_FILE's text */
+	char *cert;		/* a db host's TLS_CERT_FILE and TLS_KEY_FILE, */
+	char *key;		/* else NULL */
+};
+
+/* The CA of c (derived from s, or tls_ca) and, on a db host, its
+ * certificate and key: tls_cert and tls_key, or the installed ones when
+ * reuse is set and they still fit, else new ones. Returns 0, or -1 after
+ * printing why (FILE:LINE for the administrator's files). */
+int certs_make(const struct cluster *c, const struct cluster_host *self,
+    const struct cluster_secret *s, int reuse, struct cluster_certs *out);
+void certs_free(struct cluster_certs *cc);
+
+/* 0 when there is no tls_ca or it holds PEM certificates; -1 after
+ * printing FILE:LINE and why. */
+int certs_check(const struct cluster *c);
 
 /* render.c - each engine's config for one host, in memory; pure. Each
  * returns a malloc'd NUL-terminated text, or NULL when out of memory. */

@@ -130,6 +130,7 @@ static const struct conf_key cluster_keys[] = {
 	{ "name", CONF_STRING, CL_OFF(name), 0, 0, NULL },
 	{ "vip", CONF_CUSTOM, CL_OFF(vip), 0, 0, parse_vip },
 	{ "secret_file", CONF_STRING, CL_OFF(secret_file), 0, 0, NULL },
+	{ "tls_ca", CONF_STRING, CL_OFF(tls_ca), 0, 0, NULL },
 	{ "vrrp_id", CONF_INT, CL_OFF(vrrp_id), 1, 255, NULL },
 	{ "advert_int", CONF_DURATION, CL_OFF(advert_int), 100, 10000, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -138,6 +139,8 @@ static const struct conf_key cluster_keys[] = {
 static const struct conf_key host_keys[] = {
 	{ "address", CONF_CUSTOM, HO_OFF(address), 0, 0, parse_address },
 	{ "roles", CONF_CUSTOM, HO_OFF(roles), 0, 0, parse_roles },
+	{ "tls_cert", CONF_STRING, HO_OFF(tls_cert), 0, 0, NULL },
+	{ "tls_key", CONF_STRING, HO_OFF(tls_key), 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -233,10 +236,9 @@ cluster_roles_text(unsigned mask, char *buf, size_t buflen)
 	return buf;
 }
 
-/* "PATH:LINE: " for key in [host NAME] (or [cluster] when h is NULL). */
-static void
-where(const struct cluster *c, const struct cluster_host *h, const char *key,
-    char *out, size_t outlen)
+void
+cluster_where(const struct cluster *c, const struct cluster_host *h,
+    const char *key, char *out, size_t outlen)
 {
 	char section[64];
 	int line;
@@ -273,7 +275,7 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 	for (i = 0; i < c->nhosts; i++) {
 		const struct cluster_host *h = &c->hosts[i];
 
-		where(c, h, h->address.set ? "roles" : "address", at,
+		cluster_where(c, h, h->address.set ? "roles" : "address", at,
 		    sizeof(at));
 		if (!h->address.set || !h->roles_set) {
 			snprintf(err, errlen, "%s: host %s has no %s", at,
@@ -290,7 +292,7 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 			if (c->hosts[j].address.a.s_addr == h->address.a.s_addr)
 				break;
 		if (j < i) {
-			where(c, h, "address", at, sizeof(at));
+			cluster_where(c, h, "address", at, sizeof(at));
 			snprintf(err, errlen, "%s: host %s has the address of "
 			    "host %s (%s)", at, h->name, c->hosts[j].name,
 			    h->address.text);
@@ -322,7 +324,8 @@ check_roles(const struct cluster *c, char *err, size_t errlen)
 	if (cluster_count(c, ROLE_DB) == 2) {
 		char at[300];
 
-		where(c, cluster_nth(c, ROLE_DB, 1), "roles", at, sizeof(at));
+		cluster_where(c, cluster_nth(c, ROLE_DB, 1), "roles", at,
+		    sizeof(at));
 		snprintf(err, errlen, "%s: two db hosts: a Galera cluster "
 		    "needs three (or one), else losing either stops writes",
 		    at);
@@ -340,7 +343,7 @@ check_vip(const struct cluster *c, char *err, size_t errlen)
 
 	if (!c->vip.addr.set)
 		return 0;
-	where(c, NULL, "vip", at, sizeof(at));
+	cluster_where(c, NULL, "vip", at, sizeof(at));
 	if (cluster_count(c, ROLE_LB) < 2) {
 		snprintf(err, errlen, "%s: a vip needs at least two lb hosts "
 		    "(found %zu)", at, cluster_count(c, ROLE_LB));
@@ -378,19 +381,19 @@ check_cluster(struct cluster *c, char *err, size_t errlen)
 	if (c->advert_int == 0)
 		c->advert_int = 1000;
 	if (c->advert_int % 10 != 0) {
-		where(c, NULL, "advert_int", at, sizeof(at));
+		cluster_where(c, NULL, "advert_int", at, sizeof(at));
 		snprintf(err, errlen, "%s: advert_int: keepalived counts in "
 		    "hundredths of a second", at);
 		return -1;
 	}
 	if (!name_ok(c->name, 32)) {
-		where(c, NULL, "name", at, sizeof(at));
+		cluster_where(c, NULL, "name", at, sizeof(at));
 		snprintf(err, errlen, "%s: name \"%s\": 1 to 32 letters, "
 		    "digits, - or _", at, c->name);
 		return -1;
 	}
 	if (c->secret_file[0] != '/') {
-		where(c, NULL, "secret_file", at, sizeof(at));
+		cluster_where(c, NULL, "secret_file", at, sizeof(at));
 		snprintf(err, errlen, "%s: secret_file must be an absolute "
 		    "path", at);
 		return -1;
@@ -399,6 +402,70 @@ check_cluster(struct cluster *c, char *err, size_t errlen)
 oom:
 	snprintf(err, errlen, "%s: out of memory", c->path);
 	return -1;
+}
+
+static int
+tls_path_ok(const struct cluster *c, const struct cluster_host *h,
+    const char *key, const char *path, char *err, size_t errlen)
+{
+	char at[300];
+
+	if (path == NULL || path[0] == '/')
+		return 0;
+	cluster_where(c, h, key, at, sizeof(at));
+	snprintf(err, errlen, "%s: %s must be an absolute path", at, key);
+	return -1;
+}
+
+/* The administrator's certificates: tls_ca in [cluster], and then
+ * tls_cert and tls_key on every db host (apply cannot issue leaves
+ * without the CA's key); none of them: apply derives the CA. */
+static int
+check_tls(const struct cluster *c, char *err, size_t errlen)
+{
+	char at[300];
+	size_t i;
+
+	if (tls_path_ok(c, NULL, "tls_ca", c->tls_ca, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c->nhosts; i++) {
+		const struct cluster_host *h = &c->hosts[i];
+		const char *lack = h->tls_cert == NULL ? "tls_cert" : "tls_key";
+
+		if (tls_path_ok(c, h, "tls_cert", h->tls_cert, err,
+		    errlen) == -1 || tls_path_ok(c, h, "tls_key", h->tls_key,
+		    err, errlen) == -1)
+			return -1;
+		if ((h->tls_cert == NULL) != (h->tls_key == NULL)) {
+			cluster_where(c, h, h->tls_cert ? "tls_cert" : "tls_key", at,
+			    sizeof(at));
+			snprintf(err, errlen, "%s: host %s: tls_cert and "
+			    "tls_key go together (no %s)", at, h->name, lack);
+			return -1;
+		}
+		if (h->tls_cert != NULL && c->tls_ca == NULL) {
+			cluster_where(c, h, "tls_cert", at, sizeof(at));
+			snprintf(err, errlen, "%s: host %s: tls_cert needs the "
+			    "CA that issued it (tls_ca in [cluster])", at,
+			    h->name);
+			return -1;
+		}
+		if (h->tls_cert != NULL && !(h->roles & ROLE_DB)) {
+			cluster_where(c, h, "tls_cert", at, sizeof(at));
+			snprintf(err, errlen, "%s: host %s: tls_cert is for db "
+			    "hosts only (the others are clients)", at, h->name);
+			return -1;
+		}
+		if (c->tls_ca != NULL && (h->roles & ROLE_DB) &&
+		    h->tls_cert == NULL) {
+			cluster_where(c, h, "roles", at, sizeof(at));
+			snprintf(err, errlen, "%s: db host %s has no tls_cert "
+			    "and tls_key: with tls_ca in [cluster], every db "
+			    "host needs its own", at, h->name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -411,7 +478,8 @@ cluster_load(const char *path, struct cluster *c, char *err, size_t errlen)
 	if (check_cluster(c, err, errlen) == -1 ||
 	    check_hosts(c, err, errlen) == -1 ||
 	    check_roles(c, err, errlen) == -1 ||
-	    check_vip(c, err, errlen) == -1)
+	    check_vip(c, err, errlen) == -1 ||
+	    check_tls(c, err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -423,7 +491,11 @@ cluster_free(struct cluster *c)
 
 	free(c->name);
 	free(c->secret_file);
-	for (i = 0; i < c->nhosts; i++)
+	free(c->tls_ca);
+	for (i = 0; i < c->nhosts; i++) {
 		free(c->hosts[i].name);
+		free(c->hosts[i].tls_cert);
+		free(c->hosts[i].tls_key);
+	}
 	memset(c, 0, sizeof(*c));
 }

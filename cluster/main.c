@@ -20,7 +20,7 @@ static const char help[] =
     "Checks the description of a site on several hosts (cluster.conf) and\n"
     "writes this host's engine configs for its roles.\n"
     "\n"
-    "  check        validate cluster.conf and the secret file\n"
+    "  check        validate cluster.conf, the secret file and tls_ca\n"
     "  apply        write this host's configs, check them with each\n"
     "               engine, reload what changed; idempotent\n"
     "  status       hosts, roles, engines; exit 1 when degraded\n"
@@ -112,6 +112,8 @@ run(const struct opts *o, const struct cluster *c, int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 		explicit_bzero(s, sizeof(*s));
+		if (certs_check(c) == -1)
+			return EXIT_CONFIG;
 		cli_config_ok();
 		return EXIT_OK;
 	}

@@ -2,15 +2,17 @@
 SBIN_PROGRAMS += foobar-cluster
 foobar-cluster_SRCS = cluster/main.c cluster/conf.c cluster/secret.c \
 	cluster/render.c cluster/stat.c cluster/sys.c cluster/apply.c \
-	cluster/status.c cluster/galera.c cluster/bootstrap.c
-foobar-cluster_PKGS = mysqlclient
+	cluster/status.c cluster/galera.c cluster/bootstrap.c cluster/tls.c \
+	cluster/certs.c
+foobar-cluster_PKGS = mysqlclient gnutls
 $(O)/obj/cluster/main.o: OBJ_CFLAGS += \
 	-DCLUSTER_CONFIG_FILE='"$(SYSCONFDIR)/foobar/cluster.conf"'
 
 UNIT_TESTS += test-cluster
 test-cluster_SRCS = tests/unit/test_cluster.c cluster/conf.c \
 	cluster/secret.c cluster/render.c cluster/stat.c cluster/galera.c \
-	cluster/sys.c
+	cluster/sys.c cluster/tls.c cluster/certs.c
+test-cluster_PKGS = gnutls
 
 FUZZERS += fuzz-cluster
 fuzz-cluster_SRCS = tests/fuzz/fuzz_cluster.c cluster/conf.c \

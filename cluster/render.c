@@ -376,12 +376,17 @@ render_db_cnf(const struct render_ctx *r)
 		    "listen galera).\n");
 	out_printf(&o, "# The password is derived from the cluster's secret; "
 	    "keep this file 0640 root:foobar.\n"
+	    "# TLS: the server's certificate must be of the site's CA and "
+	    "name the host\n# connected to (its certificate names %s).\n"
 	    "[foobar]\n"
 	    "host=%s\n"
 	    "port=3306\n"
 	    "database=" DB_NAME "\n"
 	    "user=" DB_USER "\n"
-	    "password=%s\n", galera ? "127.0.0.1" : db->address.text,
+	    "password=%s\n"
+	    "ssl-ca=" TLS_CA_FILE "\n"
+	    "ssl-verify-server-cert=1\n", galera ? "127.0.0.1 too" :
+	    "its address", galera ? "127.0.0.1" : db->address.text,
 	    r->db_password);
 	return out_done(&o);
 }
@@ -430,7 +435,8 @@ galera_cnf(struct out *o, const struct render_ctx *r)
 	    "wsrep_node_name = %s\n"
 	    "wsrep_node_address = %s\n"
 	    "# state transfer of a joining node: rsync (in mariadb-server's "
-	    "dependencies);\n# the donor is read-only while it runs\n"
+	    "dependencies)\n# through stunnel ([sst] below); the donor is "
+	    "read-only while it runs\n"
 	    "wsrep_sst_method = rsync\n"
 	    "wsrep_sst_donor = ", r->self->name, r->self->address.text);
 	galera_donors(o, r);
@@ -441,7 +447,15 @@ galera_cnf(struct out *o, const struct render_ctx *r)
 	    "Galera's 5 (the hosts share one LAN)\n"
 	    "wsrep_provider_options = \"gcache.size=64M; "
 	    "pc.recovery=TRUE; evs.suspect_timeout=PT3S; "
-	    "evs.inactive_timeout=PT6S\"\n");
+	    "evs.inactive_timeout=PT6S; " GALERA_SSL_OPTIONS "\"\n\n"
+	    "# rsync SST through stunnel (TLS), the peer's certificate chain "
+	    "checked against\n# the site's CA (VERIFY_IDENTITY would make "
+	    "stunnel look for the peer's own\n# certificate in tca)\n"
+	    "[sst]\n"
+	    "tca = " TLS_CA_FILE "\n"
+	    "tcert = " TLS_CERT_FILE "\n"
+	    "tkey = " TLS_KEY_FILE "\n"
+	    "ssl-mode = VERIFY_CA\n");
 }
 
 char *
@@ -455,7 +469,15 @@ render_mariadb_cnf(const struct render_ctx *r)
 	    "lookups.\n"
 	    "[mysqld]\n"
 	    "bind-address = %s\n"
-	    "skip-name-resolve\n", r->self->address.text);
+	    "skip-name-resolve\n"
+	    "# TLS: every client over TCP must use it (the local socket is "
+	    "secure already);\n# the certificate names this host's "
+	    "address (and 127.0.0.1 on a Galera site)\n"
+	    "ssl_ca = " TLS_CA_FILE "\n"
+	    "ssl_cert = " TLS_CERT_FILE "\n"
+	    "ssl_key = " TLS_KEY_FILE "\n"
+	    "tls_version = TLSv1.2,TLSv1.3\n"
+	    "require_secure_transport = ON\n", r->self->address.text);
 	if (cluster_galera(r->c))
 		galera_cnf(&o, r);
 	return out_done(&o);

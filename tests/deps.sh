@@ -13,7 +13,7 @@ libfcgi-bin fcgiwrap nginx-light php-fpm php-cgi php-mysql perl python3
 systemd chromium procps iproute2 netcat-openbsd haproxy keepalived nftables
 prometheus zstd openssl gnutls-bin testssl.sh"
 package="debhelper dpkg-dev lintian fakeroot"
-system="debootstrap systemd-container autopkgtest procps iproute2"
+system="debootstrap systemd-container autopkgtest procps iproute2 tcpdump"
 bench="wrk"
 lint="cppcheck clang-tidy clang-format bear valgrind"
 

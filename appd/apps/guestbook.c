@@ -79,12 +79,14 @@ gb_method_not_allowed(struct foobar_req *req, const char *allow)
 	return gb_error(req, 405, "method not allowed");
 }
 
-/* Errors that mean the connection is gone. */
+/* Errors that mean the connection is gone. Over TLS, a connection that
+ * the server (or HAProxy, moving the web hosts to another node) closed
+ * reads as 2026 (TLS/SSL error: unexpected eof), not 2013. */
 static int
 gb_db_lost(unsigned e)
 {
 	return e == 2002 || e == 2003 || e == 2006 || e == 2013 ||
-	    e == 2055 || e == 1927 || e == 4031 || e == 1053;
+	    e == 2026 || e == 2055 || e == 1927 || e == 4031 || e == 1053;
 }
 
 /* The connection went away before the statement could take effect: it

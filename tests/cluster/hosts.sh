@@ -11,6 +11,7 @@ declare -A ROLE=([lb1]=lb [lb2]=lb [web1]=web [web2]=web [db1]=db
     [db2]=db [db3]=db [client]=client)
 declare -A NSPAWN=() PID1=()
 layer_pids=""
+capture_pids=""
 netns_made=no
 ns=""
 run=""
@@ -209,9 +210,33 @@ wait_site() {
 	return 1
 }
 
+# db_capture_start: tcpdump on the test's bridge, the database ports
+# between the hosts: what a client sends and Galera's connections (IST,
+# SST) whole, what the servers answer cut short (the handshakes, and not
+# gigabytes of result sets).
+db_capture_start() {
+	ip netns exec "$ns" tcpdump -Z root -i br0 -s 0 -U -n -w "$out/db-tls.pcap" \
+	    'tcp and (dst port 3306 or port 4567 or port 4568 or port 4444)' \
+	    >"$out/db-tls.tcpdump.log" 2>&1 &
+	capture_pids="$capture_pids $!"
+	ip netns exec "$ns" tcpdump -Z root -i br0 -s 160 -U -n -w "$out/db-tls-answers.pcap" \
+	    'tcp src port 3306' >"$out/db-tls-answers.tcpdump.log" 2>&1 &
+	capture_pids="$capture_pids $!"
+}
+
+# db_capture_stop: ends the captures (their files complete).
+db_capture_stop() {
+	local p
+	# (a second call finds them gone: db-tls stops them in a subshell)
+	for p in $capture_pids; do kill -INT "$p" 2>/dev/null || true; done
+	for p in $capture_pids; do wait "$p" 2>/dev/null || true; done
+	capture_pids=""
+}
+
 cluster_cleanup() {
 	local rc=$? h p
 	[ -n "$layer_pids" ] && kill $layer_pids 2>/dev/null
+	if [ -n "$capture_pids" ]; then db_capture_stop; fi
 	if [ "${FOOBAR_CLUSTER_KEEP:-}" = 1 ] && [ -n "$run" ]; then
 		say "hosts left running (FOOBAR_CLUSTER_KEEP=1): run folder $run, netns $ns"
 		for h in $HOSTS; do say "  $h: nsenter -t ${PID1[$h]:-?} -a bash"; done

@@ -66,6 +66,40 @@ grep -q "IDENTIFIED BY '$dbpw'" "$T/db1/foobar-db.sql" &&
 	ok "web hosts and db host derive the same password" ||
 	fail "db password differs between db.cnf and the SQL"
 
+# TLS: one CA on every host, from the secret alone; each db host's
+# certificate is of that CA and names its address and 127.0.0.1.
+tls=etc/foobar/cluster/tls
+cmp -s "$T/web1/$tls/ca.pem" "$T/db1/$tls/ca.pem" &&
+    cmp -s "$T/web2/$tls/ca.pem" "$T/db3/$tls/ca.pem" &&
+	ok "every host derives the same CA certificate" ||
+	fail "the CA certificates differ"
+[ ! -e "$T/lb1/$tls/ca.pem" ] && ok "lb hosts get no certificate" ||
+	fail "lb1 got a CA"
+for h in db1 db3; do
+	a=$(sed -n "/^\[host $h\]/,/^address/s/^address = //p" "$C")
+	expect 0 "OK" openssl verify -CAfile "$T/$h/$tls/ca.pem" \
+	    -verify_ip "$a" "$T/$h/$tls/host.pem"
+	expect 0 "OK" openssl verify -CAfile "$T/$h/$tls/ca.pem" \
+	    -verify_ip 127.0.0.1 "$T/$h/$tls/host.pem"
+done
+expect 2 "" openssl verify -CAfile "$T/db1/$tls/ca.pem" -verify_ip 10.20.0.8 \
+    "$T/db1/$tls/host.pem"
+# The administrator's certificates: copied as they are when they fit,
+# refused with the line of cluster.conf when not.
+sed -e "s|^secret_file = .*|&\ntls_ca = $T/db1/$tls/ca.pem|" \
+    -e "s|^roles = db\$|&\ntls_cert = $T/db1/$tls/host.pem\ntls_key = $T/db1/$tls/host.key|" \
+    "$C" >"$T/own.conf"
+expect 0 "" "$CL" -c "$T/own.conf" --host db1 render "$T/own"
+cmp -s "$T/own/$tls/host.pem" "$T/db1/$tls/host.pem" &&
+	ok "tls_cert is installed as it is" || fail "tls_cert not copied"
+expect 1 "own.conf:$(grep -n tls_cert "$T/own.conf" | sed -n '2s/:.*//p'): tls_cert $T/db1/$tls/host.pem: the certificate does not name 10.20.0.7" \
+    "$CL" -c "$T/own.conf" --host db2 render "$T/own2"
+expect 0 "configuration OK" "$CL" -c "$T/own.conf" check
+echo "not a certificate" >"$T/junk.pem"
+sed "s|^tls_ca = .*|tls_ca = $T/junk.pem|" "$T/own.conf" >"$T/junk.conf"
+expect 78 "junk.conf:$(grep -n '^tls_ca' "$T/junk.conf" | cut -d: -f1): tls_ca $T/junk.pem: not PEM certificates" "$CL" \
+    -c "$T/junk.conf" check
+
 # nft -c needs CAP_NET_ADMIN (it asks the kernel).
 if nft -c -f /dev/null 2>/dev/null; then
 	for h in lb1 web1 db1 db3; do

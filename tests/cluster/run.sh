@@ -60,6 +60,9 @@ netns_made=yes
 ip -n "$ns" link set lo up
 ip -n "$ns" link add br0 type bridge
 ip -n "$ns" link set br0 up
+# The database ports on the bridge, from before the first apply to the
+# last scenario (db-tls reads it: state transfers at join included).
+db_capture_start
 
 # 3. One image layer per role, built side by side.
 t0=$(date +%s)

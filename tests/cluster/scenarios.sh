@@ -663,6 +663,115 @@ for i, t in json.load(open(sys.argv[1]))["posts"]: print("%s\t%s" % (i, t))' \
 	done
 }
 
+# --- TLS between the hosts ---------------------------------------------
+
+# db_login WEB DB SQL ARGS...: SQL as the web host's account on the db
+# host, straight (not through HAProxy), with the mariadb client's TLS
+# arguments ARGS.
+db_login() {
+	local w=$1 d=$2 sql=$3 pw
+	shift 3
+	pw=$(hin "$w" sed -n 's/^password=//p' /etc/foobar/db.cnf)
+	hin "$w" mariadb --no-defaults -h "${ADDR[$d]}" -u foobar -p"$pw" \
+	    --connect-timeout=5 "$@" -N -B foobar -e "$sql" 2>&1
+}
+
+# Under load: a client without TLS is refused by a db host, the same login
+# with TLS and the site's CA (the server's address checked) is let in, and
+# with another CA it is not.
+sc_db_tls() {
+	local ok=yes plain tls
+	plain=$(db_login web1 db2 "SELECT 1" --skip-ssl) && ok=no
+	tls=$(db_login web1 db2 "SELECT 1" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert) ||
+	    ok=no
+	[ "$tls" = 1 ] || ok=no
+	case $plain in *"Access denied"*) ;; *) ok=no ;; esac
+	# another CA: the one of another secret
+	hin web1 sh -c 'rm -rf /tmp/other && mkdir -p /tmp/other &&
+	    head -c 32 /dev/urandom | base64 >/tmp/other/key && chmod 600 /tmp/other/key &&
+	    sed "s|^secret_file = .*|secret_file = /tmp/other/key|" /etc/foobar/cluster.conf >/tmp/other/c.conf &&
+	    foobar-cluster -c /tmp/other/c.conf render /tmp/other/r >/dev/null' ||
+	    { say "db-tls: no CA of another secret"; ok=no; }
+	if db_login web1 db2 "SELECT 1" \
+	    --ssl-ca=/tmp/other/r/etc/foobar/cluster/tls/ca.pem \
+	    --ssl-verify-server-cert >/dev/null; then
+		say "db-tls: the server's certificate passed with another CA"
+		ok=no
+	fi
+	[ $ok = yes ] || say "db-tls: without TLS: $plain; with TLS: $tls"
+	# rotation: db3's certificate removed, apply issues a new one and the
+	# running server loads it (no restart); a new client sees it
+	local before after
+	before=$(db_login web1 db3 "SHOW STATUS LIKE 'Ssl_server_not_after'" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert | cut -f2)
+	hin db3 rm /etc/foobar/cluster/tls/host.pem
+	hin db3 foobar-cluster apply >"$out/db3.rotate.log" 2>&1 ||
+	    { say "db-tls: apply on db3 failed: $(cat "$out/db3.rotate.log")"; ok=no; }
+	grep -q '^mariadb.service: certificate reloaded' "$out/db3.rotate.log" ||
+	    { say "db-tls: db3 did not reload its certificate"; ok=no; }
+	after=$(db_login web1 db3 "SHOW STATUS LIKE 'Ssl_server_not_after'" \
+	    --ssl-ca=/etc/foobar/cluster/tls/ca.pem --ssl-verify-server-cert | cut -f2)
+	if [ -z "$before" ] || [ "$before" = "$after" ] || ! synced3 db3; then
+		say "db-tls: rotation: before \"$before\", after \"$after\""
+		ok=no
+	fi
+	EXTRA=", db3's certificate replaced while it runs (not after $before -> $after)"
+	# the second apply of the start kept every certificate
+	local h
+	for h in db1 db2 db3 web1 web2; do
+		grep -q '^ca.pem: unchanged' "$out/$h.apply2.log" ||
+		    { say "db-tls: $h: the second apply changed ca.pem"; ok=no; }
+	done
+	for h in $DBS; do
+		grep -q '^host.pem: unchanged' "$out/$h.apply2.log" ||
+		    { say "db-tls: $h: the second apply changed host.pem"; ok=no; }
+	done
+	sleep 2
+	[ $ok = yes ]
+}
+
+# tls_hellos FILE PORT: TLS ClientHello records sent to PORT in the
+# capture: a TCP payload that starts with a handshake record whose first
+# message is a ClientHello, or (MariaDB's protocol) with the client's
+# 36-byte SSL request followed by one in the same segment (HAProxy may
+# forward both at once).
+tls_hellos() {
+	local p='tcp[((tcp[12] & 0xf0) >> 2)'
+	tcpdump -n -r "$1" "tcp dst port $2 and (($p] = 0x16 and $p + 5] = 1) or
+	    ($p] = 0x20 and $p + 1] = 0 and $p + 2] = 0 and $p + 36] = 0x16 and $p + 41] = 1))" \
+	    2>/dev/null | wc -l
+}
+
+# After the last load: the whole run's capture of the database ports
+# holds none of the texts that were posted (each 201's, and any of the
+# probe's form), and TLS handshakes on the client, replication and state
+# transfer ports.
+sc_db_tls_after() {
+	local f=$out/db-tls.pcap ok=yes pkts bytes texts leaked pattern greet h3306 h4567 h4568 h4444
+	db_capture_stop
+	pkts=$(tcpdump -n -r "$f" 2>/dev/null | wc -l)
+	bytes=$(stat -c %s "$f")
+	cut -f2 "$out/posts.tsv" | sort -u | grep . >"$out/db-tls.texts" || true
+	texts=$(wc -l <"$out/db-tls.texts")
+	leaked=$(grep -a -o -F -f "$out/db-tls.texts" "$f" "$out/db-tls-answers.pcap" | wc -l)
+	# any text of the probe's form, posted or not: TAG[WORKER]-N-NANOSECONDS
+	pattern=$(grep -a -o -E '(all-up|web-[a-z]+|rolling-upgrade|lb-failover|migrate-once|db-[a-z-]+|writes-kept)[0-9]*-[0-9]+-[0-9]{12,}' \
+	    "$f" "$out/db-tls-answers.pcap" | wc -l)
+	# the control: what goes in clear before TLS starts (the server's
+	# greeting) is found in the same capture
+	greet=$(grep -a -c -- '-MariaDB-' "$out/db-tls-answers.pcap" || true)
+	h3306=$(tls_hellos "$f" 3306)
+	h4567=$(tls_hellos "$f" 4567)
+	h4568=$(tls_hellos "$f" 4568)
+	h4444=$(tls_hellos "$f" 4444)
+	echo "capture $((bytes / 1048576)) MiB, $pkts packets; $leaked of $texts posted texts and $pattern texts of the probe's form in it ($greet clear server greetings found); TLS handshakes: 3306 $h3306, 4567 $h4567, 4568 $h4568, 4444 $h4444; plain login refused, another CA's refused"
+	[ "$pkts" -gt 0 ] && [ "$texts" -gt 0 ] && [ "$greet" -gt 0 ] || ok=no
+	[ "$leaked" = 0 ] && [ "$pattern" = 0 ] || ok=no
+	[ "$h3306" -gt 0 ] && [ "$h4567" -gt 0 ] && [ "$h4444" -gt 0 ] || ok=no
+	[ $ok = yes ]
+}
+
 run_scenarios() {
 	: >"$out/posts.tsv"
 	scenario all-up 0 sc_all_up
@@ -688,7 +797,10 @@ run_scenarios() {
 	scenario db-migrate-once 0 sc_db_migrate_once
 	scenario writes-kept 0 sc_writes_kept
 	scenario db-consistent 0 sc_db_consistent
-	# Last: it replaces the database cluster. The backup under the load
+	# It replaces the database cluster. The backup under the load
 	# (no request may fail); the new cluster is built out of the load.
 	scenario db-backup 0 sc_db_backup 5
+	# Last: it stops the capture of the database ports (and checks the
+	# SST of db-backup's new cluster, with its data, on the wire).
+	scenario db-tls 0 sc_db_tls
 }

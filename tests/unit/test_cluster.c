@@ -1,5 +1,6 @@
 /* test_cluster.c - cluster.conf: every mistake check catches, the secret
- * file's checks, HMAC-SHA256 vectors, golden renders, HAProxy's CSV. */
+ * file's checks, HMAC-SHA256 vectors, golden renders, HAProxy's CSV, the
+ * site's certificates. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,113 @@ START_TEST(haproxy_stat)
 }
 END_TEST
 
+START_TEST(tls_mistakes)
+{
+	static const char web[] = "[host web1]\naddress = 10.20.0.4\n"
+	    "roles = web\n";
+	static const char top[] = "[cluster]\ntls_ca = /etc/ca.pem\n"
+	    "[host lb1]\naddress = 10.20.0.2\nroles = lb\n";
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", top, web, db);
+	t_bad(buf, ":11: db host db1 has no tls_cert and tls_key");
+	snprintf(buf, sizeof(buf), "%s%s%stls_cert = /etc/db1.pem\n", top,
+	    web, db);
+	t_bad(buf, ":12: host db1: tls_cert and tls_key go together (no "
+	    "tls_key)");
+	snprintf(buf, sizeof(buf), "%s%s%stls_cert = db1.pem\n", top, web,
+	    db);
+	t_bad(buf, ":12: tls_cert must be an absolute path");
+	snprintf(buf, sizeof(buf), "[cluster]\ntls_ca = ca.pem\n[host lb1]\n"
+	    "address = 10.20.0.2\nroles = lb\n%s%s", web, db);
+	t_bad(buf, ":2: tls_ca must be an absolute path");
+	snprintf(buf, sizeof(buf), "%s%stls_cert = /a\ntls_key = /b\n", head,
+	    db);
+	t_bad(buf, ":15: host db1: tls_cert needs the CA that issued it");
+	snprintf(buf, sizeof(buf), "%s%stls_cert = /a\ntls_key = /b\n%s",
+	    top, web, db);
+	t_bad(buf, ":9: host web1: tls_cert is for db hosts only");
+}
+END_TEST
+
+static void
+t_fill(struct cluster_secret *s, char fill)
+{
+	memset(s->b, fill, 32);
+	s->len = 32;
+}
+
+/* The derived CA is the same bytes from the same secret; its leaves name
+ * their addresses, verify against it and not against another CA. */
+START_TEST(tls_certs)
+{
+	static const char *const addrs[] = { "10.20.0.6", "127.0.0.1", NULL };
+	static const char *const other[] = { "10.20.0.7", NULL };
+	static struct cluster_secret s;
+	struct tls_ca *ca, *again, *ca2, *imported;
+	char err[512], *pem, *pem2, *cert, *key, *cert2, *key2;
+	time_t now = time(NULL);
+
+	t_fill(&s, 'a');
+	ca = tls_ca_derive(&s, "foobar", err, sizeof(err));
+	again = tls_ca_derive(&s, "foobar", err, sizeof(err));
+	ck_assert_msg(ca != NULL && again != NULL, "%s", err);
+	pem = tls_ca_pem(ca);
+	pem2 = tls_ca_pem(again);
+	ck_assert_str_eq(pem, pem2);
+	free(pem2);
+	t_fill(&s, 'b');
+	ca2 = tls_ca_derive(&s, "foobar", err, sizeof(err));
+	ck_assert_ptr_nonnull(ca2);
+	pem2 = tls_ca_pem(ca2);
+	ck_assert_str_ne(pem, pem2);
+
+	ck_assert_int_eq(tls_leaf_issue(ca, "db1", addrs, now, &cert, &key,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(tls_leaf_issue(ca, "db2", other, now, &cert2, &key2,
+	    err, sizeof(err)), 0);
+	ck_assert_msg(tls_leaf_check(again, cert, key, addrs, now,
+	    TLS_RENEW_DAYS, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(tls_leaf_check(ca, cert, key, other, now, 0, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "does not name 10.20.0.7"));
+	ck_assert_int_eq(tls_leaf_check(ca2, cert, key, addrs, now, 0, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not valid for the site's CA"));
+	ck_assert_int_eq(tls_leaf_check(ca, cert, key2, addrs, now, 0, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "the key is not the certificate's"));
+	ck_assert_int_eq(tls_leaf_check(ca, cert, key, addrs, now,
+	    TLS_LEAF_DAYS + 1, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "expires in"));
+
+	/* the administrator's CA: both certificates of a rotation verify,
+	 * but it issues nothing */
+	snprintf(err, sizeof(err), "%s", "");
+	{
+		char both[8192];
+
+		snprintf(both, sizeof(both), "%s%s", pem2, pem);
+		imported = tls_ca_import(both, err, sizeof(err));
+	}
+	ck_assert_msg(imported != NULL, "%s", err);
+	ck_assert_msg(tls_leaf_check(imported, cert, key, addrs, now, 0, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(tls_leaf_issue(imported, "db1", addrs, now, &cert2,
+	    &key2, err, sizeof(err)), -1);
+	ck_assert_ptr_null(tls_ca_import("not a certificate", err,
+	    sizeof(err)));
+	free(pem);
+	free(pem2);
+	free(cert);
+	free(key);
+	tls_ca_free(ca);
+	tls_ca_free(again);
+	tls_ca_free(ca2);
+	tls_ca_free(imported);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -391,6 +499,13 @@ main(void)
 	tcase_add_test(tc, webd_conf_without_server);
 	tcase_add_test(tc, galera_fields);
 	tcase_add_test(tc, haproxy_stat);
+	tcase_add_test(tc, tls_mistakes);
+	suite_add_tcase(s, tc);
+	/* RSA key generation from a seed: about a second each, more under
+	 * valgrind */
+	tc = tcase_create("tls");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, tls_certs);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

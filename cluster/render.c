@@ -205,6 +205,14 @@ render_haproxy(const struct render_ctx *r)
 	for (i = 0; (h = cluster_nth(r->c, ROLE_WEB, i)) != NULL; i++)
 		out_printf(&o, "\tserver %s %s:80 check\n", h->name,
 		    h->address.text);
+	out_printf(&o, "\t# every web host failing its check at once has one "
+	    "cause (the database,\n\t# moving to another node): they "
+	    "still serve the static site, so they\n\t# stay in use, "
+	    "unchecked, instead of HAProxy's 503 for every request\n"
+	    "\toption allbackups\n");
+	for (i = 0; (h = cluster_nth(r->c, ROLE_WEB, i)) != NULL; i++)
+		out_printf(&o, "\tserver %s-all-down %s:80 backup\n", h->name,
+		    h->address.text);
 	out_printf(&o, "\n"
 	    "# local only: the stats page and Prometheus metrics\n"
 	    "frontend stats\n"

@@ -36,6 +36,9 @@
 #define HTTP_LINGER_MS 2000
 /* How often a loop looks at its bodies' deadlines. */
 #define HTTP_BODY_TICK_MS 100
+/* The longest a loop waits for an event when its HTTPS daemon says "run
+ * me again now" after a turn that did nothing (see loop_once()). */
+#define LOOP_IDLE_TURN_MS 100
 
 /* One client connection (MHD's socket context). */
 struct conn {
@@ -48,6 +51,9 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
+	/* in its loop's epoll until its first request (http_hs_watch()) */
+	struct webd_ev hs_ev;
+	int hs_epfd;		/* that epoll, or -1 */
 	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
@@ -93,6 +99,7 @@ struct loop_mhd {
 	struct webd_ev ev;	/* first: epoll's data.ptr */
 	struct loop *loop;
 	struct MHD_Daemon *d;
+	int tls;
 };
 
 enum { LOOP_QUIESCE = 1, LOOP_STOP = 2 };
@@ -112,6 +119,8 @@ struct loop {
 	struct wmetrics *metrics;	/* this thread's counters */
 	struct server *srv;
 	int run_mhd;		/* a daemon has work: MHD_run() it */
+	struct tls_turn turn;	/* what its TLS connections did */
+	int tls_idle;		/* the last turn did nothing for them */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
 };
@@ -153,6 +162,14 @@ struct server {
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
 static __thread struct loop *http_loop;
+
+/* A callback of libmicrohttpd ran: the turn did something. */
+static void
+http_moved(void)
+{
+	if (http_loop != NULL)
+		http_loop->turn.moved++;
+}
 
 /* What is sent for a file. */
 struct http_file {
@@ -253,6 +270,46 @@ http_ip_del(struct server *s, struct conn *cn)
 	}
 }
 
+/* libmicrohttpd 0.9.75 puts a new connection in its list of connections
+ * ready to run, not in its epoll set, and adds it there only once a read
+ * has found its socket empty, which never happens during a TLS handshake
+ * (gnutls_handshake() reads, not libmicrohttpd): it just runs it again on
+ * every turn. So that the loop can wait for an event instead
+ * (loop_mhd_timeout()), the socket of a TLS connection is in the loop's own
+ * epoll, edge-triggered, from its accept to its first request (then the
+ * handshake is done, and libmicrohttpd watches it). */
+static void
+http_hs_event(struct webd_ev *ev, unsigned events)
+{
+	if (http_loop != NULL)
+		http_loop->run_mhd = 1;
+}
+
+static void
+http_hs_watch(struct conn *cn)
+{
+	struct epoll_event e;
+
+	cn->hs_epfd = -1;
+	if (http_loop == NULL || cn->fd < 0)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	cn->hs_ev.fn = http_hs_event;
+	e.data.ptr = &cn->hs_ev;
+	if (epoll_ctl(http_loop->epfd, EPOLL_CTL_ADD, cn->fd, &e) == 0)
+		cn->hs_epfd = http_loop->epfd;
+}
+
+static void
+http_hs_unwatch(struct conn *cn)
+{
+	if (cn->hs_epfd < 0)
+		return;
+	epoll_ctl(cn->hs_epfd, EPOLL_CTL_DEL, cn->fd, NULL);
+	cn->hs_epfd = -1;
+}
+
 /* An HTTPS connection closed before its first request: one line about a
  * handshake that failed or did not finish in time (what the client sent
  * is not logged), or about the header deadline. */
@@ -277,6 +334,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	struct conn *cn = *socket_context;
 	const union MHD_ConnectionInfo *ci;
 
+	http_moved();
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		int ip = 0, over = 0;
 
@@ -284,6 +342,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		if (cn == NULL)
 			return;
 		cn->srv = s;
+		cn->hs_epfd = -1;
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->fd = ci != NULL ? ci->connect_fd : -1;
@@ -292,6 +351,9 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		if (ci != NULL && ci->tls_session != NULL) {
 			cn->tls = 1;
 			cn->tls_in.fd = cn->fd;
+			cn->tls_in.turn = http_loop != NULL ?
+			    &http_loop->turn : NULL;
+			http_hs_watch(cn);
 			if (tls_session_start(ci->tls_session, &cn->tls_done,
 			    &cn->tls_in) == -1)
 				log_debug("no session tickets on a connection");
@@ -344,6 +406,7 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	/* Closed: MHD closes the fd only after this returns; it may have
 	 * ended the TLS session already, which reads no more through
 	 * cn->tls_in either way. */
+	http_hs_unwatch(cn);
 	if (cn->tls && cn->requests == 0)
 		http_tls_closed(cn);
 	pthread_mutex_lock(&s->lock);
@@ -369,6 +432,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 	const union MHD_ConnectionInfo *ci;
 	struct req *r = calloc(1, sizeof(*r));
 
+	http_moved();
 	if (r == NULL)
 		return NULL;
 	r->uri = strdup(uri);
@@ -385,6 +449,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		    __ATOMIC_RELAXED);
 
 		__atomic_add_fetch(&r->conn->requests, 1, __ATOMIC_RELAXED);
+		http_hs_unwatch(r->conn);
 		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
@@ -402,6 +467,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct server *s = cls;
 	struct req *r = *req_cls;
 
+	http_moved();
 	if (r == NULL)
 		return;
 	if (r->status != 0) {
@@ -652,6 +718,7 @@ http_tls_file_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct http_tls_file *tf = cls;
 	ssize_t n = pread(tf->fd, buf, max, (off_t)(tf->off + pos));
 
+	http_moved();
 	/* a file that shrank under us ends the connection, as MHD's own */
 	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
 }
@@ -1042,6 +1109,8 @@ http_suspend(void *arg)
 {
 	struct req *r = arg;
 
+	if (r->conn != NULL)
+		r->conn->tls_in.suspended = 1;
 	MHD_suspend_connection(r->mc);
 }
 
@@ -1051,6 +1120,8 @@ http_resume(void *arg)
 {
 	struct req *r = arg;
 
+	if (r->conn != NULL)
+		r->conn->tls_in.suspended = 0;
 	MHD_resume_connection(r->mc);
 	r->loop->run_mhd = 1;
 }
@@ -1252,6 +1323,7 @@ http_fwd_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct req *r = cls;
 	long n = fwd_read(r->fr, buf, max);
 
+	http_moved();
 	if (n > 0) {
 		r->bytes += (unsigned long long)n;
 		return n;
@@ -1718,6 +1790,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	struct server *s = cls;
 	struct req *r = *req_cls;
 
+	http_moved();
 	if (r == NULL)
 		return MHD_NO;
 	if (!r->started)
@@ -1811,14 +1884,42 @@ loop_mhd_event(struct webd_ev *ev, unsigned events)
 	((struct loop_mhd *)ev)->loop->run_mhd = 1;
 }
 
+/* Runs the daemons once, and notes whether that did nothing for the TLS
+ * connections: no byte read or sent, no callback, nothing GnuTLS or the
+ * read-ahead still holds for libmicrohttpd. */
 static void
 loop_run_mhd(struct loop *l)
 {
+	unsigned long moved = l->turn.moved;
 	size_t i;
 
 	l->run_mhd = 0;
 	for (i = 0; i < l->nmhd; i++)
 		MHD_run(l->mhd[i].d);
+	l->tls_idle = l->turn.moved == moved && !tls_turn_owed(&l->turn);
+}
+
+/* A daemon's timeout for epoll_wait, or -1 for none. libmicrohttpd 0.9.75
+ * says 0 (run me again now) while a TLS connection waits for the client's
+ * next handshake flight (MHD_run_tls_handshake_() leaves it "read ready",
+ * so each turn retries gnutls_handshake() on an empty socket). After a
+ * turn that did nothing for the TLS connections, another turn before an
+ * event can do nothing either: its socket, the read-ahead and GnuTLS were
+ * empty for each of them, every other connection is waiting for an epoll
+ * edge or is suspended (its resumption is an event), and the accept of a
+ * new connection or a callback would have counted. So that 0 becomes a
+ * wait for an event, bounded by LOOP_IDLE_TURN_MS so that libmicrohttpd's
+ * own timeouts, which its 0 hides, still come. */
+static long long
+loop_mhd_timeout(struct loop *l, const struct loop_mhd *m)
+{
+	MHD_UNSIGNED_LONG_LONG mt;
+
+	if (MHD_get_timeout(m->d, &mt) != MHD_YES)
+		return -1;
+	if (mt == 0 && m->tls && l->tls_idle)
+		return LOOP_IDLE_TURN_MS;
+	return mt > LLONG_MAX ? LLONG_MAX : (long long)mt;
 }
 
 /* Stops accepting: the daemons give their listening sockets back (our
@@ -1899,16 +2000,17 @@ loop_once(struct loop *l, long long max_ms)
 {
 	struct epoll_event evs[64];
 	long long t = max_ms, f = fwd_loop_tick(l->fwd), b = loop_bodies(l);
-	MHD_UNSIGNED_LONG_LONG mt;
 	size_t i;
 	int n;
 
 	if (l->run_mhd)
 		t = 0;
-	for (i = 0; i < l->nmhd && t > 0; i++)
-		if (MHD_get_timeout(l->mhd[i].d, &mt) == MHD_YES &&
-		    (long long)mt < t)
-			t = (long long)mt;
+	for (i = 0; i < l->nmhd && t > 0; i++) {
+		long long mt = loop_mhd_timeout(l, &l->mhd[i]);
+
+		if (mt >= 0 && mt < t)
+			t = mt;
+	}
 	if (f >= 0 && f < t)
 		t = f;
 	if (b >= 0 && b < t)
@@ -2025,6 +2127,7 @@ loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
 		}
 		m->ev.fn = loop_mhd_event;
 		m->loop = l;
+		m->tls = fds[i].tls;
 		m->d = server_daemon(s, fd, fds[i].tls, limit);
 		if (m->d == NULL) {
 			close(fd);

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Mozilla's "intermediate" profile less its DHE suites: TLS 1.2 and 1.3,
@@ -409,6 +411,14 @@ tls_cert_callback(void)
 	return (tls_fn)tls_retrieve;
 }
 
+static void
+tls_in_drop(struct tls_in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+	in->off = in->len = 0;
+}
+
 /* Hands out what an earlier recv read ahead; frees it once all taken. */
 static ssize_t
 tls_in_take(struct tls_in *in, void *data, size_t size)
@@ -418,8 +428,56 @@ tls_in_take(struct tls_in *in, void *data, size_t size)
 	memcpy(data, in->buf + in->off, n);
 	in->off += n;
 	if (in->off == in->len)
-		tls_in_free(in);
+		tls_in_drop(in);
 	return (ssize_t)n;
+}
+
+static void
+tls_watch(struct tls_in *in)
+{
+	struct tls_turn *t = in->turn;
+
+	in->grace = 1;
+	if (in->watched || t == NULL)
+		return;
+	in->watched = 1;
+	in->wprev = NULL;
+	in->wnext = t->watch;
+	if (t->watch != NULL)
+		t->watch->wprev = in;
+	t->watch = in;
+}
+
+static void
+tls_unwatch(struct tls_in *in)
+{
+	if (!in->watched)
+		return;
+	if (in->wprev != NULL)
+		in->wprev->wnext = in->wnext;
+	else
+		in->turn->watch = in->wnext;
+	if (in->wnext != NULL)
+		in->wnext->wprev = in->wprev;
+	in->wprev = in->wnext = NULL;
+	in->watched = 0;
+}
+
+/* Counts what a read moved: bytes put the connection on the watch (GnuTLS
+ * may keep some of them for libmicrohttpd's next turns); nothing to read,
+ * the socket and the read-ahead empty, takes it off (GnuTLS asks the
+ * socket only once it has handed out all it had). */
+static ssize_t
+tls_pulled(struct tls_in *in, ssize_t n)
+{
+	if (n > 0) {
+		if (in->turn != NULL)
+			in->turn->moved++;
+		tls_watch(in);
+	} else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		tls_unwatch(in);
+	}
+	return n;
 }
 
 /* GnuTLS's pull function. GnuTLS asks for a record's 5-byte header and
@@ -437,10 +495,10 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t size)
 	ssize_t n;
 
 	if (in->len > 0)
-		return tls_in_take(in, data, size);
+		return tls_pulled(in, tls_in_take(in, data, size));
 	if (size >= sizeof(ahead))
-		return recv(in->fd, data, size, 0);
-	n = recv(in->fd, ahead, sizeof(ahead), 0);
+		return tls_pulled(in, recv(in->fd, data, size, 0));
+	n = tls_pulled(in, recv(in->fd, ahead, sizeof(ahead), 0));
 	if (n <= (ssize_t)size) {
 		if (n > 0)
 			memcpy(data, ahead, (size_t)n);
@@ -479,12 +537,51 @@ tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
 	return rc;
 }
 
+/* GnuTLS's push function: what libmicrohttpd's send would do (GnuTLS's
+ * own, a sendmsg(2) of all its buffers), counted. */
+static ssize_t
+tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct tls_in *in = p;
+	struct msghdr mh;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)iovcnt;
+	n = sendmsg(in->fd, &mh, MSG_NOSIGNAL);
+	if (n > 0 && in->turn != NULL)
+		in->turn->moved++;
+	return n;
+}
+
 void
 tls_in_free(struct tls_in *in)
 {
-	free(in->buf);
-	in->buf = NULL;
-	in->off = in->len = 0;
+	tls_unwatch(in);
+	tls_in_drop(in);
+}
+
+int
+tls_turn_owed(struct tls_turn *t)
+{
+	struct tls_in *in, *next;
+	int owed = 0;
+
+	for (in = t->watch; in != NULL; in = next) {
+		next = in->wnext;
+		if (in->suspended)
+			continue;
+		if (in->len > 0 || gnutls_record_check_pending(in->session) > 0)
+			in->grace = 1;
+		else if (!in->grace) {
+			tls_unwatch(in);
+			continue;
+		} else
+			in->grace = 0;
+		owed = 1;
+	}
+	return owed;
 }
 
 /* Marks the handshake done when the client's Finished has come. */
@@ -503,12 +600,12 @@ int
 tls_session_start(void *session, int *done, struct tls_in *in)
 {
 	if (in != NULL && in->fd >= 0) {
-		/* reads through tls_pull(); writes as before, on the fd */
-		gnutls_transport_set_ptr2(session, in,
-		    (gnutls_transport_ptr_t)(intptr_t)in->fd);
+		in->session = session;
+		gnutls_transport_set_ptr(session, in);
 		gnutls_transport_set_pull_function(session, tls_pull);
 		gnutls_transport_set_pull_timeout_function(session,
 		    tls_pull_timeout);
+		gnutls_transport_set_vec_push_function(session, tls_push);
 	}
 	/* The session cache's pointer is free: webd uses tickets, which
 	 * need no cache. */

@@ -465,24 +465,47 @@ void tls_thread_use(const struct tls_ctx *t);
  * (webd.h stays free of GnuTLS types). */
 tls_fn tls_cert_callback(void);
 
+/* What the TLS connections of one loop thread did during a turn of its
+ * daemons (see tls_turn_owed()). */
+struct tls_turn {
+	unsigned long moved;	/* bytes read or sent, callbacks run */
+	struct tls_in *watch;	/* connections that read since they last
+				 * found their socket empty */
+};
+
 /* What a TLS connection has read from its socket and GnuTLS has not
  * taken yet (see tls_session_start()). */
 struct tls_in {
 	int fd;			/* the connection's socket */
 	unsigned char *buf;	/* malloc'd, NULL when empty */
 	size_t off, len;
+	void *session;		/* its gnutls_session_t */
+	struct tls_turn *turn;	/* its loop's */
+	struct tls_in *wprev, *wnext;	/* in turn->watch */
+	int watched;
+	int grace;		/* one more turn after GnuTLS ran dry */
+	int suspended;		/* waits for a backend, not for its socket */
 };
 
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
  * sets *done to 1 once its handshake is complete (on the thread that
- * runs it). With in (in->fd set, the rest zero), GnuTLS reads through it:
- * one recv(2) for a record's header and body together; in must live as
+ * runs it). With in (in->fd and in->turn set, the rest zero), GnuTLS reads
+ * and writes through it: one recv(2) for a record's header and body
+ * together, and what either moves counted in in->turn; in must live as
  * long as the session and be emptied with tls_in_free() after it. 0, or
  * -1 when tickets could not be enabled. */
 int tls_session_start(void *session, int *done, struct tls_in *in);
 
-/* Frees what in holds. */
+/* Frees what in holds and takes it off its turn's watch. */
 void tls_in_free(struct tls_in *in);
+
+/* After a turn of the daemons that moved nothing (t->moved unchanged):
+ * 1 when a watched connection may still have bytes that libmicrohttpd has
+ * not taken (in GnuTLS or read ahead), or took the last of them in that
+ * turn and may now want its socket, so that another turn is owed before
+ * any event; 0 when only an event can give the TLS connections work.
+ * Connections whose socket was found empty leave the watch. */
+int tls_turn_owed(struct tls_turn *t);
 
 /* redirect.c - pure */
 

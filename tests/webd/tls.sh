@@ -470,6 +470,39 @@ after=$(grep -c 'TLS handshake failed' "$tmp/webd.log")
 check "each failed handshake logged once" [ $((after - before)) -eq 2 ]
 check "the client's bytes are not logged" not grep -q 'MARKER' "$tmp/webd.log"
 
+# --- clients that pause in the middle of their handshake: each finishes
+# and is answered, and while 50 of them wait for their second flight webd
+# sleeps (libmicrohttpd 0.9.75 alone would run them again on every turn of
+# its loop: about 1 s of running or runnable time per second per thread).
+# A second webd, with room in its header_timeout for the pauses.
+pport=$(freeport)
+cat >"$tmp/pause.conf" <<EOF
+[server]
+listen_tls = 127.0.0.1:$pport
+root = $root
+access_log = off
+header_timeout = 20s
+
+[tls]
+certificate = $c/cur.crt
+key = $c/cur.key
+EOF
+"$WEBD" -c "$tmp/pause.conf" 2>"$tmp/pause.log" &
+ppid=$!
+lpids="$lpids $ppid"
+for _ in $(seq 50); do
+	curl -s -o /dev/null --cacert "$c/ca.pem" \
+	    --resolve "a.test:$pport:127.0.0.1" "https://a.test:$pport/" && break
+	sleep 0.1
+done
+read -r answered busy < <(python3 "$SRCDIR/tests/webd/tlspause.py" "$pport" \
+    "$c/ca.pem" 50 2 "$ppid")
+check "50 clients pausing mid-handshake: all answered (${answered:-none})" \
+    [ "${answered:-0}" = 50 ]
+check "webd sleeps while 50 handshakes wait (busy ${busy:-?} s/s, < 0.2)" \
+    awk -v b="${busy:-9}" 'BEGIN { exit !(b < 0.2) }'
+kill "$ppid"
+
 # --- SIGHUP: a new certificate under a steady load, with no failed
 # request; a download in flight finishes on the old one
 serial() { served a.test | sed -n 's/^serial=//p'; }

@@ -425,10 +425,25 @@ lb_free_port80(void)
 		    "foobar-webd.socket foobar-webd.service:\n%s\n", out);
 }
 
+struct served {
+	const struct cluster *c;
+	size_t n;
+};
+
+/* Counts the checked servers (named as the web hosts; not their unchecked
+ * -all-down backups). */
 static void
 count_server(void *arg, const char *sv, const char *status)
 {
-	(*(size_t *)arg)++;
+	struct served *sd = arg;
+	const struct cluster_host *h;
+	size_t i;
+
+	for (i = 0; (h = cluster_nth(sd->c, ROLE_WEB, i)) != NULL; i++)
+		if (strcmp(h->name, sv) == 0) {
+			sd->n++;
+			return;
+		}
 }
 
 /* 1 when HAProxy's admin socket shows every web host as a server of
@@ -436,16 +451,17 @@ count_server(void *arg, const char *sv, const char *status)
 static int
 haproxy_serves(const struct cluster *c, int tries)
 {
-	size_t n;
+	struct served sd;
 	char *csv;
 
 	while (tries-- > 0) {
-		n = 0;
+		sd.c = c;
+		sd.n = 0;
 		if ((csv = sys_haproxy_ask("show stat\n")) != NULL) {
-			(void)stat_servers(csv, "web", count_server, &n);
+			(void)stat_servers(csv, "web", count_server, &sd);
 			free(csv);
 		}
-		if (n == cluster_count(c, ROLE_WEB))
+		if (sd.n == cluster_count(c, ROLE_WEB))
 			return 1;
 		if (tries > 0)
 			usleep(100 * 1000);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "conf.h"
 
 #define UNIT_DIR "/etc/systemd/system/"
 #define DROPIN "/foobar-cluster.conf"
@@ -29,7 +30,8 @@ enum act {
 	ACT_DBMIGRATE = 1 << 7,
 	ACT_APPD = 1 << 8,
 	ACT_MARIADB = 1 << 9,
-	ACT_TLS = 1 << 10	/* MariaDB and Galera load the certificate again */
+	ACT_TLS = 1 << 10,	/* MariaDB and Galera load the certificate again */
+	ACT_GARBD = 1 << 11	/* the arbitrator restarts */
 };
 
 struct file {
@@ -100,27 +102,31 @@ plan_web(struct plan *p, const struct render_ctx *r, const char *webd_conf)
 }
 
 /* The certificates (taken from cc) before the configs that name them:
- * the CA on every host that uses the database, a db host's own
- * certificate and key (readable by MariaDB, not by others). */
+ * the CA on every host that uses the database or is in the Galera
+ * cluster, a member's own certificate and key (readable by MariaDB on a
+ * db host; root's only on an arbitrator, whose garbd gets it from
+ * systemd). */
 static void
 plan_tls(struct plan *p, const struct render_ctx *r, struct cluster_certs *cc)
 {
-	unsigned roles = r->self->roles;
+	unsigned roles = r->self->roles, acts = 0;
 
-	if (roles & ROLE_DB) {
-		plan_add(p, TLS_CA_FILE, cc->ca, 0644, NULL, CHK_NONE, ACT_TLS);
-		plan_add(p, TLS_CERT_FILE, cc->cert, 0644, NULL, CHK_NONE,
-		    ACT_TLS);
-		plan_add(p, TLS_KEY_FILE, cc->key, 0640, "mysql", CHK_NONE,
-		    ACT_TLS);
-		cc->cert = cc->key = NULL;
-	} else if (roles & ROLE_WEB) {
-		plan_add(p, TLS_CA_FILE, cc->ca, 0644, NULL, CHK_NONE,
-		    ACT_DBMIGRATE | ACT_APPD);
-	} else {
+	if (roles & ROLE_DB)
+		acts |= ACT_TLS;
+	if (roles & ROLE_ARB)
+		acts |= ACT_GARBD;
+	if (roles & ROLE_WEB)
+		acts |= ACT_DBMIGRATE | ACT_APPD;
+	if (acts == 0)
 		return;
-	}
+	plan_add(p, TLS_CA_FILE, cc->ca, 0644, NULL, CHK_NONE, acts);
 	cc->ca = NULL;
+	if (!(roles & GALERA_MEMBERS))
+		return;
+	plan_add(p, TLS_CERT_FILE, cc->cert, 0644, NULL, CHK_NONE, acts);
+	plan_add(p, TLS_KEY_FILE, cc->key, (roles & ROLE_DB) ? 0640 : 0600,
+	    (roles & ROLE_DB) ? "mysql" : NULL, CHK_NONE, acts);
+	cc->cert = cc->key = NULL;
 }
 
 /* Every file this host gets, in the order they are installed. */
@@ -140,6 +146,10 @@ plan_build(struct plan *p, const struct render_ctx *r, const char *webd_conf,
 		if ((p->sql = render_db_sql(r)) == NULL)
 			p->oom = 1;
 	}
+	if (roles & ROLE_ARB)
+		plan_add(p, UNIT_DIR "garb.service.d" DROPIN,
+		    render_garb_dropin(r), 0644, NULL, CHK_NONE,
+		    ACT_DAEMON_RELOAD | ACT_GARBD);
 	if (roles & ROLE_WEB)
 		plan_web(p, r, webd_conf);
 	if (roles & ROLE_LB) {
@@ -528,6 +538,59 @@ db_galera(const struct render_ctx *r, const struct apply_opts *o,
 	return engine("mariadb.service", acts & ACT_MARIADB, "restart");
 }
 
+/* The Galera cluster's size as the db hosts' checks tell it: the largest
+ * a synced node reports, 0 when none answers. */
+static size_t
+galera_size(const struct cluster *c)
+{
+	const struct cluster_host *h;
+	char body[2048], size[16], err[128];
+	size_t i, best = 0;
+	long long n;
+
+	for (i = 0; (h = cluster_nth(c, ROLE_DB, i)) != NULL; i++)
+		if (galera_ask(&h->address.a, "/", 2000, body,
+		    sizeof(body)) == 200 && galera_field(body, "cluster_size",
+		    size, sizeof(size)) && conf_parse_int(size, 0,
+		    CLUSTER_MAX_HOSTS, &n, err, sizeof(err)) == 0 &&
+		    (size_t)n > best)
+			best = (size_t)n;
+	return best;
+}
+
+/* An arbitrator: garbd joins a running cluster (it holds no state to
+ * start one), (re)started when its files changed or it is down; then the
+ * cluster must count every member, within 20 s. Returns 0 or -1. */
+static int
+arbitrator(const struct cluster *c, const struct cluster_host *self,
+    unsigned acts)
+{
+	size_t want = cluster_count(c, GALERA_MEMBERS), size = 0;
+	int tries;
+
+	if (!(acts & ACT_GARBD) &&
+	    systemctl("is-active", "garb.service", NULL) == 0)
+		return 0;
+	if (!galera_joinable(c, self))
+		return -1;
+	(void)systemctl("enable", "garb.service", NULL);
+	if (systemctl("restart", "garb.service", NULL) == -1)
+		return -1;
+	for (tries = 0; tries < 40; tries++) {
+		if ((size = galera_size(c)) >= want)
+			break;
+		usleep(500 * 1000);
+	}
+	if (size < want) {
+		fprintf(stderr, "foobar-cluster: garbd: the cluster counts %zu "
+		    "of %zu members after 20 s (see journalctl -u garb)\n",
+		    size, want);
+		return -1;
+	}
+	printf("garbd: in the cluster, %zu members\n", size);
+	return 0;
+}
+
 static int
 run_actions(const struct render_ctx *r, const struct apply_opts *o,
     const struct plan *p, unsigned acts)
@@ -550,6 +613,9 @@ run_actions(const struct render_ctx *r, const struct apply_opts *o,
 		    "restart") == -1 || db_users(r->c, p->sql) == -1)
 			rc = -1;
 	}
+	if ((r->self->roles & ROLE_ARB) && arbitrator(r->c, r->self,
+	    acts) == -1)
+		rc = -1;
 	if ((r->self->roles & ROLE_WEB) && web_actions(r->c, acts) == -1)
 		rc = -1;
 	if (r->self->roles & ROLE_LB) {
@@ -656,8 +722,8 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 	if (o->bootstrap && (!(r.self->roles & ROLE_DB) ||
 	    !cluster_galera(c))) {
 		fprintf(stderr, "foobar-cluster: bootstrap: %s is not a db host "
-		    "of a Galera site (three db hosts or more)\n",
-		    r.self->name);
+		    "of a Galera site (three db hosts or more, or two and an "
+		    "arbitrator)\n", r.self->name);
 		certs_free(&cc);
 		return 1;
 	}

@@ -1,6 +1,6 @@
 /* certs.c - the certificates a host gets from apply: the site's CA (the
  * one derived from the secret, or the administrator's tls_ca) and, on a
- * db host, its own certificate and key: the administrator's tls_cert and
+ * db or arbitrator host (Galera's members), its own certificate and key: the administrator's tls_cert and
  * tls_key, or a leaf of the derived CA, issued again only when the one
  * installed no longer fits (another CA, another address, near its end). */
 #include "cluster.h"
@@ -74,15 +74,17 @@ certs_check(const struct cluster *c)
 	return 0;
 }
 
-/* The addresses a db host's certificate names: its own (the web hosts
- * and the other nodes reach it there) and, on a Galera site, 127.0.0.1
- * (the web hosts' clients reach it through their local HAProxy). */
+/* The addresses a member's certificate names: its own (the web hosts
+ * and the other nodes reach it there) and, on a db host of a Galera site,
+ * 127.0.0.1 (the web hosts' clients reach it through their local
+ * HAProxy). */
 static void
 certs_addrs(const struct cluster *c, const struct cluster_host *self,
     const char *addrs[3])
 {
 	addrs[0] = self->address.text;
-	addrs[1] = cluster_galera(c) ? "127.0.0.1" : NULL;
+	addrs[1] = cluster_galera(c) && (self->roles & ROLE_DB) ?
+	    "127.0.0.1" : NULL;
 	addrs[2] = NULL;
 }
 
@@ -167,7 +169,7 @@ certs_make(const struct cluster *c, const struct cluster_host *self,
 	}
 	if (ca == NULL)
 		return -1;
-	if (rc == 0 && (self->roles & ROLE_DB))
+	if (rc == 0 && (self->roles & GALERA_MEMBERS))
 		rc = c->tls_ca != NULL ? certs_admin_leaf(c, self, ca, out) :
 		    certs_derived_leaf(c, self, ca, reuse, out);
 	tls_ca_free(ca);

@@ -27,6 +27,13 @@
  * wsrep_provider_options of every Galera process (mariadbd, garbd) */
 #define GALERA_SSL_OPTIONS "socket.ssl_cert=" TLS_CERT_FILE "; " \
 	"socket.ssl_key=" TLS_KEY_FILE "; socket.ssl_ca=" TLS_CA_FILE
+/* ...and how soon a silent member is suspected and evicted: after 3 s,
+ * not Galera's 5 (the hosts share one LAN); the same on every member */
+#define GALERA_EVS_OPTIONS "evs.suspect_timeout=PT3S; " \
+	"evs.inactive_timeout=PT6S; "
+/* An arbitrator host: garbd reads its key from the credential systemd
+ * passes to garb.service (LoadCredential=), as it runs as a dynamic user */
+#define GARB_KEY_CREDENTIAL "host.key"
 /* a leaf that apply issues is valid this long, and is issued again when
  * fewer than TLS_RENEW_DAYS are left */
 #define TLS_LEAF_DAYS 730
@@ -35,8 +42,10 @@
 enum cluster_role {
 	ROLE_LB = 1,
 	ROLE_WEB = 2,
-	ROLE_DB = 4
+	ROLE_DB = 4,
+	ROLE_ARB = 8	/* "arbitrator": Galera's garbd, a vote without data */
 };
+#define CLUSTER_NROLES 4
 
 struct cluster_addr {
 	int set;
@@ -88,8 +97,8 @@ size_t cluster_count(const struct cluster *c, unsigned role);
 const struct cluster_host *cluster_nth(const struct cluster *c,
     unsigned role, size_t nth);
 
-/* 1 when the db hosts form a Galera cluster (three or more), 0 when
- * there is one database server. */
+/* 1 when the db hosts form a Galera cluster (three or more, or two and
+ * an arbitrator), 0 when there is one database server. */
 int cluster_galera(const struct cluster *c);
 
 /* "PATH:LINE" of key in [host NAME] (h NULL: [cluster]) in out; the
@@ -153,13 +162,16 @@ int tls_leaf_issue(const struct tls_ca *ca, const char *name,
 
 /* certs.c - the certificates apply installs on this host. */
 
+/* Galera's members, which hold a certificate of their own */
+#define GALERA_MEMBERS (ROLE_DB | ROLE_ARB)
+
 struct cluster_certs {
 	char *ca;		/* TLS_CA_FILE's text */
-	char *cert;		/* a db host's TLS_CERT_FILE and TLS_KEY_FILE, */
-	char *key;		/* else NULL */
+	char *cert;		/* a db or arbitrator host's TLS_CERT_FILE and */
+	char *key;		/* TLS_KEY_FILE, else NULL */
 };
 
-/* The CA of c (derived from s, or tls_ca) and, on a db host, its
+/* The CA of c (derived from s, or tls_ca) and, on a db or arbitrator host, its
  * certificate and key: tls_cert and tls_key, or the installed ones when
  * reuse is set and they still fit, else new ones. Returns 0, or -1 after
  * printing why (FILE:LINE for the administrator's files). */
@@ -191,6 +203,9 @@ char *render_nft(const struct render_ctx *r);
 char *render_db_cnf(const struct render_ctx *r);
 /* A db host's MariaDB settings; with Galera, its wsrep settings. */
 char *render_mariadb_cnf(const struct render_ctx *r);
+/* An arbitrator host's drop-in for Debian's garb.service: garbd with the
+ * site's members, Galera's timeouts and TLS (the key by LoadCredential=). */
+char *render_garb_dropin(const struct render_ctx *r);
 char *render_db_sql(const struct render_ctx *r);
 char *render_webd_socket(const struct render_ctx *r);
 char *render_webd_service(const struct render_ctx *r);

@@ -9,7 +9,8 @@
 
 #include "conf.h"
 
-static const char *const role_names[] = { "lb", "web", "db" };
+static const char *const role_names[CLUSTER_NROLES] = { "lb", "web", "db",
+	"arbitrator" };
 
 static int
 name_ok(const char *s, size_t max)
@@ -102,13 +103,13 @@ parse_roles(void *field, const char *value, char *err, size_t errlen)
 			continue;
 		}
 		snprintf(word, sizeof(word), "%.*s", (int)n, value);
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < CLUSTER_NROLES; i++)
 			if (n == strlen(role_names[i]) &&
 			    strncmp(value, role_names[i], n) == 0)
 				break;
-		if (i == 3) {
-			snprintf(err, errlen, "unknown role \"%s\" (lb, web "
-			    "or db)", word);
+		if (i == CLUSTER_NROLES) {
+			snprintf(err, errlen, "unknown role \"%s\" (lb, web, "
+			    "db or arbitrator)", word);
 			return -1;
 		}
 		h->roles |= 1u << i;
@@ -116,7 +117,7 @@ parse_roles(void *field, const char *value, char *err, size_t errlen)
 	}
 	if (h->roles == 0) {
 		snprintf(err, errlen, "roles: give at least one of lb, web, "
-		    "db");
+		    "db, arbitrator");
 		return -1;
 	}
 	h->roles_set = 1;
@@ -209,7 +210,9 @@ cluster_count(const struct cluster *c, unsigned role)
 int
 cluster_galera(const struct cluster *c)
 {
-	return cluster_count(c, ROLE_DB) >= 3;
+	size_t db = cluster_count(c, ROLE_DB);
+
+	return db >= 3 || (db == 2 && cluster_count(c, ROLE_ARB) > 0);
 }
 
 const struct cluster_host *
@@ -229,7 +232,7 @@ cluster_roles_text(unsigned mask, char *buf, size_t buflen)
 	size_t i, off = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < CLUSTER_NROLES; i++)
 		if ((mask & (1u << i)) && off < buflen)
 			off += (size_t)snprintf(buf + off, buflen - off, "%s%s",
 			    off > 0 ? ", " : "", role_names[i]);
@@ -288,6 +291,12 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 			    h->name);
 			return -1;
 		}
+		if ((h->roles & ROLE_DB) && (h->roles & ROLE_ARB)) {
+			snprintf(err, errlen, "%s: host %s: roles db and "
+			    "arbitrator cannot share a host (the arbitrator is "
+			    "the vote of another host)", at, h->name);
+			return -1;
+		}
 		for (j = 0; j < i; j++)
 			if (c->hosts[j].address.a.s_addr == h->address.a.s_addr)
 				break;
@@ -298,6 +307,41 @@ check_hosts(const struct cluster *c, char *err, size_t errlen)
 			    h->address.text);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* Galera needs a majority of its members (db and arbitrator hosts):
+ * two alone lose it when either fails, and an arbitrator is there to
+ * make the count odd. */
+static int
+check_votes(const struct cluster *c, char *err, size_t errlen)
+{
+	size_t db = cluster_count(c, ROLE_DB), arb = cluster_count(c, ROLE_ARB);
+	char at[300];
+
+	if (arb > 0 && db < 2) {
+		cluster_where(c, cluster_nth(c, ROLE_ARB, 0), "roles", at,
+		    sizeof(at));
+		snprintf(err, errlen, "%s: an arbitrator needs a Galera "
+		    "cluster: two db hosts or more (found %zu)", at, db);
+		return -1;
+	}
+	if (arb > 0 && (db + arb) % 2 == 0) {
+		cluster_where(c, cluster_nth(c, ROLE_ARB, arb - 1), "roles",
+		    at, sizeof(at));
+		snprintf(err, errlen, "%s: %zu db and %zu arbitrator hosts "
+		    "make an even number of Galera members: a split in two "
+		    "halves stops writes (use an odd number)", at, db, arb);
+		return -1;
+	}
+	if (db == 2 && arb == 0) {
+		cluster_where(c, cluster_nth(c, ROLE_DB, 1), "roles", at,
+		    sizeof(at));
+		snprintf(err, errlen, "%s: two db hosts: a Galera cluster "
+		    "needs three (or two and an arbitrator host), else losing "
+		    "either stops writes", at);
+		return -1;
 	}
 	return 0;
 }
@@ -320,18 +364,7 @@ check_roles(const struct cluster *c, char *err, size_t errlen)
 			    sizeof(names)));
 			return -1;
 		}
-	/* Galera needs a majority: two nodes lose it when either fails */
-	if (cluster_count(c, ROLE_DB) == 2) {
-		char at[300];
-
-		cluster_where(c, cluster_nth(c, ROLE_DB, 1), "roles", at,
-		    sizeof(at));
-		snprintf(err, errlen, "%s: two db hosts: a Galera cluster "
-		    "needs three (or one), else losing either stops writes",
-		    at);
-		return -1;
-	}
-	return 0;
+	return check_votes(c, err, errlen);
 }
 
 static int
@@ -418,7 +451,7 @@ tls_path_ok(const struct cluster *c, const struct cluster_host *h,
 }
 
 /* The administrator's certificates: tls_ca in [cluster], and then
- * tls_cert and tls_key on every db host (apply cannot issue leaves
+ * tls_cert and tls_key on every db and arbitrator host (apply cannot issue leaves
  * without the CA's key); none of them: apply derives the CA. */
 static int
 check_tls(const struct cluster *c, char *err, size_t errlen)
@@ -450,18 +483,21 @@ check_tls(const struct cluster *c, char *err, size_t errlen)
 			    h->name);
 			return -1;
 		}
-		if (h->tls_cert != NULL && !(h->roles & ROLE_DB)) {
+		if (h->tls_cert != NULL && !(h->roles & GALERA_MEMBERS)) {
 			cluster_where(c, h, "tls_cert", at, sizeof(at));
 			snprintf(err, errlen, "%s: host %s: tls_cert is for db "
-			    "hosts only (the others are clients)", at, h->name);
+			    "and arbitrator hosts only (the others are "
+			    "clients)", at, h->name);
 			return -1;
 		}
-		if (c->tls_ca != NULL && (h->roles & ROLE_DB) &&
+		if (c->tls_ca != NULL && (h->roles & GALERA_MEMBERS) &&
 		    h->tls_cert == NULL) {
 			cluster_where(c, h, "roles", at, sizeof(at));
-			snprintf(err, errlen, "%s: db host %s has no tls_cert "
+			snprintf(err, errlen, "%s: %s host %s has no tls_cert "
 			    "and tls_key: with tls_ca in [cluster], every db "
-			    "host needs its own", at, h->name);
+			    "and arbitrator host needs its own", at,
+			    (h->roles & ROLE_DB) ? "db" : "arbitrator",
+			    h->name);
 			return -1;
 		}
 	}

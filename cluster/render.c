@@ -337,6 +337,19 @@ nft_role_rules(struct out *o, const struct render_ctx *r)
 		out_addrs(o, r->c, ROLE_DB, r->self);
 		out_printf(o, " } tcp dport { 4444, 4567, 4568, 9200 } "
 		    "accept\n");
+		if (cluster_count(r->c, ROLE_ARB) > 0) {
+			out_printf(o, "\t\t# db: Galera replication and the "
+			    "node check from the arbitrators\n"
+			    "\t\tip saddr { ");
+			out_addrs(o, r->c, ROLE_ARB, r->self);
+			out_printf(o, " } tcp dport { 4567, 9200 } accept\n");
+		}
+	}
+	if (roles & ROLE_ARB) {
+		out_printf(o, "\t\t# arbitrator: Galera replication from the "
+		    "other members\n\t\tip saddr { ");
+		out_addrs(o, r->c, GALERA_MEMBERS, r->self);
+		out_printf(o, " } tcp dport 4567 accept\n");
 	}
 }
 
@@ -413,12 +426,22 @@ galera_donors(struct out *o, const struct render_ctx *r)
 			out_printf(o, "%s,", h->name);
 }
 
+/* gcomm://a,b,c: every member of the Galera cluster (db and arbitrator
+ * hosts), as each of them and garbd name it. */
 static void
-galera_cnf(struct out *o, const struct render_ctx *r)
+galera_address(struct out *o, const struct cluster *c)
 {
 	const struct cluster_host *h;
 	size_t i;
 
+	out_printf(o, "gcomm://");
+	for (i = 0; (h = cluster_nth(c, GALERA_MEMBERS, i)) != NULL; i++)
+		out_printf(o, "%s%s", i ? "," : "", h->address.text);
+}
+
+static void
+galera_cnf(struct out *o, const struct render_ctx *r)
+{
 	out_printf(o, "# Galera 4: one synchronous cluster of the db hosts. "
 	    "Every table needs a\n# primary key; InnoDB only.\n"
 	    "binlog_format = ROW\n"
@@ -436,9 +459,8 @@ galera_cnf(struct out *o, const struct render_ctx *r)
 	    "wsrep_on = ON\n"
 	    "wsrep_provider = /usr/lib/galera/libgalera_smm.so\n"
 	    "wsrep_cluster_name = %s\n"
-	    "wsrep_cluster_address = gcomm://", r->c->name);
-	for (i = 0; (h = cluster_nth(r->c, ROLE_DB, i)) != NULL; i++)
-		out_printf(o, "%s%s", i ? "," : "", h->address.text);
+	    "wsrep_cluster_address = ", r->c->name);
+	galera_address(o, r->c);
 	out_printf(o, "\n"
 	    "wsrep_node_name = %s\n"
 	    "wsrep_node_address = %s\n"
@@ -454,8 +476,8 @@ galera_cnf(struct out *o, const struct render_ctx *r)
 	    "holds every commit until it is\n# evicted: after 3 s, not "
 	    "Galera's 5 (the hosts share one LAN)\n"
 	    "wsrep_provider_options = \"gcache.size=64M; "
-	    "pc.recovery=TRUE; evs.suspect_timeout=PT3S; "
-	    "evs.inactive_timeout=PT6S; " GALERA_SSL_OPTIONS "\"\n\n"
+	    "pc.recovery=TRUE; " GALERA_EVS_OPTIONS GALERA_SSL_OPTIONS
+	    "\"\n\n"
 	    "# rsync SST through stunnel (TLS), the peer's certificate chain "
 	    "checked against\n# the site's CA (VERIFY_IDENTITY would make "
 	    "stunnel look for the peer's own\n# certificate in tca)\n"
@@ -488,6 +510,38 @@ render_mariadb_cnf(const struct render_ctx *r)
 	    "require_secure_transport = ON\n", r->self->address.text);
 	if (cluster_galera(r->c))
 		galera_cnf(&o, r);
+	return out_done(&o);
+}
+
+char *
+render_garb_dropin(const struct render_ctx *r)
+{
+	const struct cluster_host *h;
+	struct out o = { 0 };
+	size_t i, n;
+
+	out_printf(&o, HEADER, r->c->path);
+	out_printf(&o, "# garbd, Galera's arbitrator: a member of the "
+	    "cluster that holds no data,\n# so that two db hosts keep a "
+	    "majority when either fails. Its key comes\n# by "
+	    "LoadCredential= (the dynamic user of foobar-arbitrator's "
+	    "drop-in\n# cannot read " TLS_KEY_FILE ", 0600 root).\n"
+	    "[Service]\n"
+	    "LoadCredential=" GARB_KEY_CREDENTIAL ":" TLS_KEY_FILE "\n"
+	    "IPAddressAllow=");
+	for (i = 0, n = 0; (h = cluster_nth(r->c, GALERA_MEMBERS, i)) !=
+	    NULL; i++)
+		if (h != r->self)
+			out_printf(&o, "%s%s", n++ ? " " : "", h->address.text);
+	out_printf(&o, "\n"
+	    "ExecStart=\n"
+	    "ExecStart=/usr/bin/garbd --name %s --group %s "
+	    "--workdir %%S/foobar-garbd --address ", r->self->name, r->c->name);
+	galera_address(&o, r->c);
+	out_printf(&o, " --options \"gmcast.listen_addr=tcp://%s:4567; "
+	    GALERA_EVS_OPTIONS "socket.ssl_cert=" TLS_CERT_FILE "; "
+	    "socket.ssl_key=%%d/" GARB_KEY_CREDENTIAL "; socket.ssl_ca="
+	    TLS_CA_FILE "\"\n", r->self->address.text);
 	return out_done(&o);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "db.h"
 
 #define DB_CNF "/etc/foobar/db.cnf"
@@ -69,14 +70,18 @@ status_lb(const struct cluster *c)
 }
 
 /* Each db host's node, as its check tells it; degraded unless every
- * one is Synced in a primary component of them all. */
+ * one is Synced in a primary component of all the members (the db hosts
+ * and the arbitrators, which have no check of their own: the cluster's
+ * size counts them). */
 static int
 status_galera(const struct cluster *c)
 {
 	const struct cluster_host *h;
-	char body[2048], st[64], cs[64], size[16];
+	char body[2048], st[64], cs[64], size[16], err[128];
 	size_t i, n = cluster_count(c, ROLE_DB), synced = 0;
+	size_t members = cluster_count(c, GALERA_MEMBERS), largest = 0;
 	int code, quorum = 0, bad = 0;
+	long long sz;
 
 	for (i = 0; (h = cluster_nth(c, ROLE_DB, i)) != NULL; i++) {
 		code = galera_ask(&h->address.a, "/", 2000, body,
@@ -96,15 +101,25 @@ status_galera(const struct cluster *c)
 			snprintf(size, sizeof(size), "-");
 		printf("  galera: %s: %s, component %s, size %s\n", h->name, st,
 		    cs, size);
+		if (conf_parse_int(size, 0, CLUSTER_MAX_HOSTS, &sz, err,
+		    sizeof(err)) == -1)
+			sz = 0;
 		if (code == 200)
 			synced++;
-		if (strcmp(cs, "Primary") == 0 && (size_t)atoi(size) * 2 > n)
+		if (code == 200 && (size_t)sz > largest)
+			largest = (size_t)sz;
+		if (strcmp(cs, "Primary") == 0 && (size_t)sz * 2 > members)
 			quorum = 1;
-		if (code != 200 || (size_t)atoi(size) != n)
+		if (code != 200 || (size_t)sz != members)
 			bad = 1;
 	}
-	printf("  galera: %zu of %zu nodes synced, quorum %s\n", synced, n,
-	    quorum ? "yes" : "NO");
+	for (i = 0; (h = cluster_nth(c, ROLE_ARB, i)) != NULL; i++)
+		printf("  galera: %s: arbitrator (garbd), %s\n", h->name,
+		    largest == members ? "counted in the cluster's size" :
+		    "the cluster's size is short of a member");
+	printf("  galera: %zu of %zu nodes synced, %zu of %zu members, "
+	    "quorum %s\n", synced, n, largest, members, quorum ? "yes" :
+	    "NO");
 	return bad || !quorum;
 }
 
@@ -207,7 +222,9 @@ status_self(const struct cluster *c, const struct cluster_host *self)
 	}
 	if (self->roles & ROLE_DB)
 		bad |= unit_active("mariadb.service");
-	if ((self->roles & (ROLE_DB | ROLE_WEB)) && cluster_galera(c))
+	if (self->roles & ROLE_ARB)
+		bad |= unit_active("garb.service");
+	if ((self->roles & (GALERA_MEMBERS | ROLE_WEB)) && cluster_galera(c))
 		bad |= status_galera(c);
 	bad |= unit_active("foobar-firewall.service");
 	return bad;

@@ -20,7 +20,7 @@ run=""
 # Debian ones the test itself uses there.
 role_debs() {
 	case $1 in
-	lb) echo "foobar-cluster foobar-lb" ;;
+	lb) echo "foobar-cluster foobar-lb foobar-arbitrator" ;;
 	web) echo "foobar-cluster foobar-web foobar-webd foobar-appd foobar-dbmigrate foobar-dns" ;;
 	db) echo "foobar-cluster foobar-db" ;;
 	client) echo "" ;;

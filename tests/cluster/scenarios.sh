@@ -772,6 +772,121 @@ sc_db_tls_after() {
 	[ $ok = yes ]
 }
 
+# --- two db hosts and an arbitrator -------------------------------------
+
+# conf_arbitrator: cluster.conf without db3 and with lb2 as the arbitrator,
+# on every host that stays.
+conf_arbitrator() {
+	local h
+	awk '/^\[host db3\]/ { skip = 1; next } /^\[/ { skip = 0 }
+	    !skip' "$out/cluster.conf" |
+	    sed '/^\[host lb2\]/,/^roles/s/^roles = lb$/roles = lb, arbitrator/' \
+	    >"$out/cluster-arbitrator.conf"
+	grep -q '^roles = lb, arbitrator$' "$out/cluster-arbitrator.conf" ||
+	    { say "no arbitrator in the new cluster.conf"; return 1; }
+	for h in $HOSTS; do
+		[ "$h" = client ] || [ "$h" = db3 ] && continue
+		cp "$out/cluster-arbitrator.conf" "$run/host-$h/root/etc/foobar/cluster.conf"
+	done
+}
+# synced_all_n N: every db host Synced in a component of N members.
+synced_all_n() {
+	local h
+	for h in $DBS; do
+		synced_n "$h" "$1" || return 1
+	done
+}
+
+# From three db hosts to two and an arbitrator, as an administrator does
+# it, under the load: the new cluster.conf on every host; the web hosts
+# first (their HAProxy forgets db3); db3 powered off (a clean leave: the
+# two others stay primary); db2, then db1 (the writer) applied, each
+# restarted with the new member list and its firewall open to the
+# arbitrator; then lb2 applied: garbd joins (over TLS: the nodes accept
+# no other), and the cluster counts three members again.
+sc_db_arbitrator() {
+	local h t0 sec
+	conf_arbitrator || return 1
+	hin web1 foobar-cluster check >"$out/arbitrator.check.log" 2>&1 ||
+	    { say "check refused it: $(cat "$out/arbitrator.check.log")"; return 1; }
+	cluster_apply web1 web2
+	host_poweroff db3
+	DBS="db1 db2"
+	wait_until 20 synced_all_n 2 || { say "db1 db2 not synced after db3 left"; return 1; }
+	for h in db2 db1; do
+		hin "$h" foobar-cluster apply >"$out/$h.arbitrator.log" 2>&1 ||
+		    { say "$h: apply failed: $(tail -5 "$out/$h.arbitrator.log")"; return 1; }
+		wait_until 60 synced_all_n 2 || { say "not synced after $h's apply"; return 1; }
+		wait_until 20 one_writer || { say "two writers after $h"; return 1; }
+	done
+	t0=$(date +%s)
+	hin lb2 foobar-cluster apply >"$out/lb2.arbitrator.log" 2>&1 ||
+	    { say "lb2: apply failed: $(tail -5 "$out/lb2.arbitrator.log")"; return 1; }
+	grep -q '^garbd: in the cluster, 3 members$' "$out/lb2.arbitrator.log" ||
+	    { say "lb2: $(cat "$out/lb2.arbitrator.log")"; return 1; }
+	wait_until 10 all_synced || { say "db1 db2 do not count 3 members"; return 1; }
+	# garbd: a dynamic user, its sandbox, its key from systemd only
+	local user score
+	user=$(hin lb2 ps -o user= -C garbd | head -n 1)
+	score=$(hin lb2 systemd-analyze security garb.service 2>/dev/null |
+	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	case $user in "" | root | nobody) say "garbd runs as \"$user\""; return 1 ;; esac
+	hin lb2 foobar-cluster status >"$out/lb2.status.log" 2>&1 ||
+	    { say "status on lb2: $(cat "$out/lb2.status.log")"; return 1; }
+	grep -q 'lb2: arbitrator (garbd), counted' "$out/lb2.status.log" ||
+	    { say "status on lb2 does not count garbd"; return 1; }
+	# lb1 has the package too, without the role: garb.service stays down
+	! hin lb1 systemctl -q is-active garb.service &&
+	    ! hin lb1 systemctl -q is-failed garb.service ||
+	    { say "lb1: garb.service is $(hin lb1 systemctl is-active garb.service)"; return 1; }
+	sec=$(($(date +%s) - t0))
+	sleep 2
+	EXTRA=", db3 gone, db2 db1 applied, garbd on lb2 joined in $sec s as user $user (exposure $score); 3 members, writer $(writer web1)"
+}
+
+# The writer's mariadbd killed: the other db host and garbd are two of
+# three, a majority, so the site keeps taking writes; the node comes back
+# and catches up (IST from the only other copy).
+sc_db_garbd() {
+	local w t0
+	w=$(writer web1)
+	[ -n "$w" ] || { say "no writer"; return 1; }
+	all_synced || { say "not 3 members before the kill"; return 1; }
+	sleep 2
+	t0=$(date +%s)
+	kill9 "$w" mariadb.service || return 1
+	resynced 60 || return 1
+	wait_until 20 one_writer || { say "two writers after $w came back"; return 1; }
+	sleep 2
+	EXTRA=", $w killed, synced again after $(($(date +%s) - t0)) s, writer $(writer web1)"
+}
+
+# After it: every 201 of db-arbitrator and db-garbd is on both db hosts,
+# which agree on the row count and CHECKSUM TABLE.
+sc_db_garbd_after() {
+	local h want got all=yes sums="" counts=""
+	wait_until 30 all_synced || all=no
+	cat "$out/db-arbitrator.probe.json" "$out/db-garbd.probe.json" >/dev/null || all=no
+	python3 -c 'import json, sys
+for f in sys.argv[1:]:
+    for i, t in json.load(open(f))["posts"]: print("%s\t%s" % (i, t))' \
+	    "$out/db-arbitrator.probe.json" "$out/db-garbd.probe.json" |
+	    sort -u >"$out/db-garbd.posts.tsv"
+	want=$(wc -l <"$out/db-garbd.posts.tsv")
+	for h in $DBS; do
+		hin "$h" mariadb -N -B foobar -e "SET SESSION wsrep_sync_wait = 1;
+		    SELECT id, text FROM messages" | sort -u >"$out/messages-garbd-$h.tsv"
+		got=$(comm -12 "$out/db-garbd.posts.tsv" "$out/messages-garbd-$h.tsv" | wc -l)
+		[ "$got" = "$want" ] || { all=no; echo "$h has $got of $want 201s" >&2; }
+		sums="$sums $(hin "$h" mariadb -N -B foobar -e "CHECKSUM TABLE messages" | cut -f2)"
+		counts="$counts $(wc -l <"$out/messages-garbd-$h.tsv")"
+	done
+	[ "$(echo $sums | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	[ "$(echo $counts | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || all=no
+	echo "$got of $want 201s (db-arbitrator, db-garbd) on db1 and db2, rows$counts, checksums$sums"
+	[ "$want" -gt 0 ] && [ $all = yes ]
+}
+
 run_scenarios() {
 	: >"$out/posts.tsv"
 	scenario all-up 0 sc_all_up
@@ -803,4 +918,9 @@ run_scenarios() {
 	# Last: it stops the capture of the database ports (and checks the
 	# SST of db-backup's new cluster, with its data, on the wire).
 	scenario db-tls 0 sc_db_tls
+	# Two db hosts and an arbitrator (db3 leaves, lb2 runs garbd): the
+	# change under the load fails nothing; then the writer killed, as in
+	# db-kill.
+	scenario db-arbitrator 0 sc_db_arbitrator
+	scenario db-garbd 12 sc_db_garbd 5
 }

@@ -42,7 +42,7 @@ for d in "$debdir"/*.deb; do
 	# take port 80, the firewall would close it).
 	case $d in
 	*-dbgsym_* | */foobar-cluster_* | */foobar-lb_* | */foobar-web_* | \
-	    */foobar-db_*) continue ;;
+	    */foobar-db_* | */foobar-arbitrator_*) continue ;;
 	esac
 	debs+=("$d")
 done

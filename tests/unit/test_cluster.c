@@ -82,6 +82,28 @@ START_TEST(site_loads)
 }
 END_TEST
 
+/* Two db hosts and an arbitrator (a web host here) make a Galera site. */
+START_TEST(arbitrator_site)
+{
+	struct cluster c;
+	char err[1024], roles[64];
+
+	t_write(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
+	    "[host db2]\naddress = 10.20.0.7\nroles = db\n"
+	    "[host a]\naddress = 10.20.0.9\nroles = web, arbitrator\n"),
+	    "/tmp/test-cluster.XXXXXX");
+	ck_assert_msg(cluster_load(t_path, &c, err, sizeof(err)) == 0, "%s",
+	    err);
+	unlink(t_path);
+	ck_assert_int_eq(cluster_galera(&c), 1);
+	ck_assert_uint_eq(cluster_count(&c, GALERA_MEMBERS), 3);
+	ck_assert_str_eq(cluster_nth(&c, ROLE_ARB, 0)->name, "a");
+	ck_assert_str_eq(cluster_roles_text(cluster_nth(&c, ROLE_ARB,
+	    0)->roles, roles, sizeof(roles)), "web, arbitrator");
+	cluster_free(&c);
+}
+END_TEST
+
 START_TEST(mistakes)
 {
 	t_bad(t_cat("[cluster]\nnmae = x\n", db), ":2: unknown key \"nmae\"");
@@ -113,6 +135,22 @@ START_TEST(mistakes)
 	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
 	    "[host db2]\naddress = 10.20.0.7\nroles = db\n"),
 	    ":17: two db hosts: a Galera cluster needs three");
+	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
+	    "[host a]\naddress = 10.20.0.9\nroles = arbitrator\n"),
+	    ":17: an arbitrator needs a Galera cluster: two db hosts or more "
+	    "(found 1)");
+	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = db\n"
+	    "[host db2]\naddress = 10.20.0.7\nroles = db\n"
+	    "[host db3]\naddress = 10.20.0.8\nroles = db\n"
+	    "[host a]\naddress = 10.20.0.9\nroles = web, arbitrator\n"),
+	    ":23: 3 db and 1 arbitrator hosts make an even number of Galera "
+	    "members");
+	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\n"
+	    "roles = db, arbitrator\n"),
+	    ":14: host db1: roles db and arbitrator cannot share a host");
+	t_bad(t_cat(head, "[host db1]\naddress = 10.20.0.6\nroles = arbiter\n"),
+	    ":14: roles: unknown role \"arbiter\" (lb, web, db or "
+	    "arbitrator)");
 }
 END_TEST
 
@@ -299,7 +337,19 @@ START_TEST(golden_renders)
 	t_ctx(&r, &c, "db1");
 	t_golden(render_nft(&r), "firewall-db1-single.nft");
 	t_golden(render_mariadb_cnf(&r), "mariadb-single.cnf");
-	c.nhosts += 2;
+	/* two db hosts and an arbitrator on lb2 (db3 is the file's last) */
+	c.nhosts += 1;
+	ck_assert_str_eq(c.hosts[1].name, "lb2");
+	c.hosts[1].roles |= ROLE_ARB;
+	ck_assert_int_eq(cluster_galera(&c), 1);
+	t_ctx(&r, &c, "lb2");
+	t_golden(render_garb_dropin(&r), "garb-lb2.service.conf");
+	t_golden(render_nft(&r), "firewall-lb2-arbitrator.nft");
+	t_ctx(&r, &c, "db1");
+	t_golden(render_nft(&r), "firewall-db1-arbitrator.nft");
+	t_golden(render_mariadb_cnf(&r), "mariadb-arbitrator.cnf");
+	c.hosts[1].roles &= ~(unsigned)ROLE_ARB;
+	c.nhosts += 1;
 	free(webd);
 	cluster_free(&c);
 }
@@ -402,7 +452,7 @@ START_TEST(tls_mistakes)
 	t_bad(buf, ":15: host db1: tls_cert needs the CA that issued it");
 	snprintf(buf, sizeof(buf), "%s%stls_cert = /a\ntls_key = /b\n%s",
 	    top, web, db);
-	t_bad(buf, ":9: host web1: tls_cert is for db hosts only");
+	t_bad(buf, ":9: host web1: tls_cert is for db and arbitrator hosts only");
 }
 END_TEST
 
@@ -496,6 +546,7 @@ main(void)
 	tcase_add_test(tc, secret_file);
 	tcase_add_test(tc, hmac_vectors);
 	tcase_add_test(tc, golden_renders);
+	tcase_add_test(tc, arbitrator_site);
 	tcase_add_test(tc, webd_conf_without_server);
 	tcase_add_test(tc, galera_fields);
 	tcase_add_test(tc, haproxy_stat);

@@ -518,6 +518,31 @@ db_tls_reload(const struct cluster *c)
 	return 0;
 }
 
+/* systemd has the node started once it joined, but it may still be
+ * catching up (IST) and refuse queries ("WSREP has not yet prepared node
+ * for application use"): waits until its check says Synced, 5 minutes at
+ * most. Returns 0 or -1. */
+static int
+galera_wait_synced(const struct cluster_host *self)
+{
+	char body[2048];
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (galera_ask(&self->address.a, "/", 2000, body,
+		    sizeof(body)) == 200) {
+			if (i > 0)
+				printf("mariadb.service: synced after %d.%d s\n",
+				    i / 2, (i % 2) * 5);
+			return 0;
+		}
+		usleep(500 * 1000);
+	}
+	fprintf(stderr, "foobar-cluster: mariadb.service: not synced after "
+	    "5 minutes (see foobar-cluster status)\n");
+	return -1;
+}
+
 /* A Galera node: its check first (the others and the web hosts ask it),
  * then MariaDB, started as a new cluster (bootstrap) or (re)started to
  * join one, which apply does only when there is one to join. Returns 0
@@ -535,7 +560,9 @@ db_galera(const struct render_ctx *r, const struct apply_opts *o,
 		return (acts & ACT_TLS) ? db_tls_reload(r->c) : 0;
 	if (!galera_joinable(r->c, r->self))
 		return -1;
-	return engine("mariadb.service", acts & ACT_MARIADB, "restart");
+	if (engine("mariadb.service", acts & ACT_MARIADB, "restart") == -1)
+		return -1;
+	return galera_wait_synced(r->self);
 }
 
 /* The Galera cluster's size as the db hosts' checks tell it: the largest

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "db.h"
 
 #define DB_CNF "/etc/foobar/db.cnf"
@@ -74,9 +76,10 @@ static int
 status_galera(const struct cluster *c)
 {
 	const struct cluster_host *h;
-	char body[2048], st[64], cs[64], size[16];
+	char body[2048], st[64], cs[64], size[16], err[64];
 	size_t i, n = cluster_count(c, ROLE_DB), synced = 0;
 	int code, quorum = 0, bad = 0;
+	long long members;
 
 	for (i = 0; (h = cluster_nth(c, ROLE_DB, i)) != NULL; i++) {
 		code = galera_ask(&h->address.a, "/", 2000, body,
@@ -98,9 +101,13 @@ status_galera(const struct cluster *c)
 		    cs, size);
 		if (code == 200)
 			synced++;
-		if (strcmp(cs, "Primary") == 0 && (size_t)atoi(size) * 2 > n)
+		/* "-" (not told) or not a count: no members */
+		if (conf_parse_int(size, 0, INT_MAX, &members, err,
+		    sizeof(err)) == -1)
+			members = 0;
+		if (strcmp(cs, "Primary") == 0 && (size_t)members * 2 > n)
 			quorum = 1;
-		if (code != 200 || (size_t)atoi(size) != n)
+		if (code != 200 || (size_t)members != n)
 			bad = 1;
 	}
 	printf("  galera: %zu of %zu nodes synced, quorum %s\n", synced, n,

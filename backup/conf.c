@@ -77,9 +77,9 @@ bk_conf_defaults(struct bk_conf *c)
 	    set_default(&c->maintenance_file, "/run/foobar/maintenance") ==
 	    -1 ||
 	    set_default(&c->stop_app, "systemctl stop foobar-appd.socket "
-	    "foobar-appd.service") == -1 ||
+	    "foobar-appd-metrics.socket foobar-appd.service") == -1 ||
 	    set_default(&c->start_app, "systemctl start foobar-appd.socket "
-	    "foobar-appd.service") == -1 ||
+	    "foobar-appd-metrics.socket foobar-appd.service") == -1 ||
 	    set_default(&c->migrate, "systemctl restart "
 	    "foobar-dbmigrate.service") == -1)
 		return -1;

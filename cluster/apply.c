@@ -760,9 +760,9 @@ cluster_apply(const struct cluster *c, const struct apply_opts *o)
 		rc = 1;
 	else if (o->render_dir != NULL)
 		rc = plan_render(&p, o->render_dir) == -1;
-	else if (plan_install(&p, &acts) == -1 ||
-	    run_actions(&r, o, &p, acts) == -1)
-		rc = 1;
+	else
+		rc = plan_install(&p, &acts) == -1 ||
+		    run_actions(&r, o, &p, acts) == -1;
 	plan_free(&p);
 	explicit_bzero(db_pw, sizeof(db_pw));
 	explicit_bzero(vrrp_pw, sizeof(vrrp_pw));

@@ -49,21 +49,28 @@ local_position(struct position *p)
 	char *recover[] = { "/usr/bin/galera_recovery", NULL };
 	char *g = sys_slurp(GRASTATE), seq[32] = "-1", out[8192];
 	const char *at;
+	size_t n;
 
 	snprintf(p->uuid, sizeof(p->uuid), "none");
 	p->seqno = -1;
 	if (g != NULL) {
 		(void)grastate_field(g, "uuid", p->uuid, sizeof(p->uuid));
 		(void)grastate_field(g, "seqno", seq, sizeof(seq));
-		p->seqno = atoll(seq);
+		p->seqno = galera_seqno(seq);
 		free(g);
 	}
 	if (p->seqno != -1 || strcmp(p->uuid, "none") == 0)
 		return;
-	if (sys_run(recover, NULL, out, sizeof(out)) == 0 &&
-	    (at = strstr(out, "--wsrep_start_position=")) != NULL &&
-	    sscanf(at + 23, "%63[0-9a-f-]:%lld", p->uuid, &p->seqno) != 2)
-		p->seqno = -1;
+	/* "--wsrep_start_position=UUID:SEQNO" */
+	if (sys_run(recover, NULL, out, sizeof(out)) != 0 ||
+	    (at = strstr(out, "--wsrep_start_position=")) == NULL)
+		return;
+	at += 23;
+	n = strspn(at, "0123456789abcdef-");
+	if (n == 0 || n >= sizeof(p->uuid) || at[n] != ':')
+		return;
+	snprintf(p->uuid, sizeof(p->uuid), "%.*s", (int)n, at);
+	p->seqno = galera_seqno(at + n + 1);
 }
 
 /* 1 when this host's MariaDB is in a primary component. */
@@ -71,8 +78,8 @@ static int
 local_primary(void)
 {
 	char *q[] = { "/usr/bin/mariadb", "--protocol=socket", "-uroot",
-		"--batch", "--skip-column-names", "-e", "SHOW GLOBAL STATUS "
-		"LIKE 'wsrep_cluster_status'", NULL };
+		"--batch", "--skip-column-names", "-e",
+		"SHOW GLOBAL STATUS LIKE 'wsrep_cluster_status'", NULL };
 	char out[512];
 
 	return sys_run(q, NULL, out, sizeof(out)) == 0 &&
@@ -89,6 +96,7 @@ peers_allow(const struct cluster *c, const struct cluster_host *self,
 	const struct cluster_host *h;
 	char body[2048], v[64], uuid[64];
 	int rc = 0, code;
+	long long seqno;
 	size_t i;
 
 	for (i = 0; (h = cluster_nth(c, ROLE_DB, i)) != NULL; i++) {
@@ -122,10 +130,10 @@ peers_allow(const struct cluster *c, const struct cluster_host *self,
 		    sizeof(v)) || strcmp(uuid, "none") == 0)
 			continue;
 		printf("bootstrap: %s: %s:%s\n", h->name, uuid, v);
+		seqno = galera_seqno(v);	/* -1: unknown */
 		if (strcmp(mine->uuid, "none") == 0 ||
-		    (strcmp(uuid, mine->uuid) == 0 &&
-		    atoll(v) > mine->seqno) || (strcmp(uuid, mine->uuid) == 0
-		    && atoll(v) == -1 && !force)) {
+		    (strcmp(uuid, mine->uuid) == 0 && seqno > mine->seqno) ||
+		    (strcmp(uuid, mine->uuid) == 0 && seqno == -1 && !force)) {
 			fprintf(stderr, "foobar-cluster: bootstrap: %s has a "
 			    "more recent (or unknown) state (%s:%s, this host "
 			    "%s:%lld): bootstrap there\n", h->name, uuid, v,

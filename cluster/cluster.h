@@ -272,6 +272,16 @@ int stat_servers(const char *csv, const char *px,
 int galera_ask(const struct in_addr *addr, const char *path, int ms,
     char *body, size_t bodylen);
 
+/* The status of an HTTP/1.x answer's status line ("HTTP/1.0 200 OK"),
+ * read by its three digits; -1 when answer does not start with one.
+ * Pure. */
+int galera_http_status(const char *answer);
+
+/* The Galera seqno that starts s and ends it or is followed by a blank,
+ * a line end or ",GTID" (a position with wsrep_gtid_mode); -1 (unknown)
+ * when there is none or it is not a number from -1 up. Pure. */
+long long galera_seqno(const char *s);
+
 /* The value of the line "key value" of body, in out; NULL when there is
  * none. Pure. */
 const char *galera_field(const char *body, const char *key, char *out,

@@ -4,6 +4,7 @@
 #include "cluster.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "conf.h"
 
 static long
 ms_since(const struct timespec *t0)
@@ -78,16 +81,49 @@ galera_ask(const struct in_addr *addr, const char *path, int ms,
 		len += (size_t)r;
 	}
 	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/1.%*d %d", &code) != 1) {
-		code = -1;
+	if ((code = galera_http_status(buf)) == -1)
 		goto done;
-	}
 	b = strstr(buf, "\r\n\r\n");
 	snprintf(body, bodylen, "%s", b != NULL ? b + 4 : "");
 done:
 	if (fd != -1)
 		close(fd);
 	return code;
+}
+
+int
+galera_http_status(const char *answer)
+{
+	const char *d = answer + 9;
+	int i, code = 0;
+
+	if (strncmp(answer, "HTTP/1.", 7) != 0 || answer[7] < '0' ||
+	    answer[7] > '9' || answer[8] != ' ')
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return -1;
+		code = code * 10 + (d[i] - '0');
+	}
+	if (d[3] != ' ' && d[3] != '\r' && d[3] != '\n' && d[3] != '\0')
+		return -1;
+	return code;
+}
+
+long long
+galera_seqno(const char *s)
+{
+	char num[24], err[64];
+	size_t n = strcspn(s, ", \t\r\n");
+	long long v;
+
+	if (n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (conf_parse_int(num, -1, LLONG_MAX, &v, err, sizeof(err)) == -1)
+		return -1;
+	return v;
 }
 
 const char *

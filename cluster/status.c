@@ -101,6 +101,7 @@ status_galera(const struct cluster *c)
 			snprintf(size, sizeof(size), "-");
 		printf("  galera: %s: %s, component %s, size %s\n", h->name, st,
 		    cs, size);
+		/* "-" (not told) or not a count: no members */
 		if (conf_parse_int(size, 0, CLUSTER_MAX_HOSTS, &sz, err,
 		    sizeof(err)) == -1)
 			sz = 0;

@@ -21,7 +21,7 @@ set -u
 O=${O:-build}
 MAKE=${MAKE:-make}
 JOBS=${JOBS:-2}
-DIRS="lib dns webd appd dbmigrate backup tests/unit tests/fuzz"
+DIRS="lib dns webd appd dbmigrate backup cluster tests/unit tests/fuzz"
 # bugprone-* without the checks that only flag style (swapped parameters of
 # the same type, reserved names, int widening in size arithmetic, !strcmp)
 # or length-counted buffers (memcpy without a NUL: every hit was one);
@@ -64,7 +64,7 @@ lint_tidy() {
 	fi
 	# every file built (run-clang-tidy takes regular expressions)
 	files="^$(pwd)/($(echo $DIRS | tr ' ' '|'))/"
-	headers="^($(pwd)/)?(lib|include/foobar|webd|appd|dns|dbmigrate|backup)/"
+	headers="^($(pwd)/)?(lib|include/foobar|webd|appd|dns|dbmigrate|backup|cluster)/"
 	run-clang-tidy -quiet -j "$JOBS" -p "$O/lint" -checks="$TIDY_CHECKS" \
 	    -extra-arg=-Wno-error \
 	    -header-filter="$headers" \

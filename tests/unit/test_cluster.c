@@ -1,7 +1,8 @@
 /* test_cluster.c - cluster.conf: every mistake check catches, the secret
  * file's checks, HMAC-SHA256 vectors, golden renders, HAProxy's CSV, the
- * site's certificates. */
+ * numbers in a node check's answer, the site's certificates. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,59 @@ START_TEST(galera_fields)
 }
 END_TEST
 
+/* The numbers read from a node check's answer and from galera_recovery:
+ * by their digits, never a number made of junk. */
+static const struct {
+	const char *in;
+	long long want;
+} t_status[] = {
+	{ "HTTP/1.0 200 OK\r\n\r\nx", 200 },
+	{ "HTTP/1.1 503 Service Unavailable\r\n", 503 },
+	{ "HTTP/1.0 204\r\n", 204 },
+	{ "HTTP/1.0 200", 200 },
+	{ "", -1 },
+	{ "HTTP/1.0", -1 },
+	{ "HTTP/1.0 20", -1 },
+	{ "HTTP/1.0 2000 OK", -1 },
+	{ "HTTP/1.0 20x OK", -1 },
+	{ "HTTP/1.0  200 OK", -1 },
+	{ "HTTP/1.0 -20 OK", -1 },
+	{ "HTTP/2 200 OK", -1 },
+	{ "SSH-2.0-OpenSSH", -1 },
+}, t_seqno[] = {
+	{ "1234", 1234 },
+	{ "-1", -1 },
+	{ "0", 0 },
+	{ "9223372036854775807", LLONG_MAX },
+	/* the end of the number: a line end, a blank, a GTID */
+	{ "17\n--wsrep...", 17 },
+	{ "17 ", 17 },
+	{ "17,0-1-17", 17 },
+	/* unknown: empty, junk, overflow, out of range */
+	{ "", -1 },
+	{ "\n", -1 },
+	{ "-", -1 },
+	{ "17x", -1 },
+	{ "x17", -1 },
+	{ "1-7", -1 },
+	{ "9223372036854775808", -1 },
+	{ "123456789012345678901234567890", -1 },
+	{ "-2", -1 },
+};
+
+START_TEST(galera_numbers)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(t_status) / sizeof(t_status[0]); i++)
+		ck_assert_msg(galera_http_status(t_status[i].in) ==
+		    t_status[i].want, "status of \"%s\"", t_status[i].in);
+	for (i = 0; i < sizeof(t_seqno) / sizeof(t_seqno[0]); i++)
+		ck_assert_msg(galera_seqno(t_seqno[i].in) == t_seqno[i].want,
+		    "seqno of \"%s\"", t_seqno[i].in);
+}
+END_TEST
+
 START_TEST(webd_conf_without_server)
 {
 	struct render_ctx r;
@@ -549,6 +603,7 @@ main(void)
 	tcase_add_test(tc, arbitrator_site);
 	tcase_add_test(tc, webd_conf_without_server);
 	tcase_add_test(tc, galera_fields);
+	tcase_add_test(tc, galera_numbers);
 	tcase_add_test(tc, haproxy_stat);
 	tcase_add_test(tc, tls_mistakes);
 	suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +342,46 @@ START_TEST(parse_values)
 	ck_assert_int_eq(b, 0);
 	ck_assert_int_eq(conf_parse_int("12x", 0, 0, &v, err, sizeof(err)),
 	    -1);
+}
+END_TEST
+
+/* The checked number parser that cluster/ also reads numbers with. */
+START_TEST(parse_int)
+{
+	long long v = 7;
+	char err[128];
+
+	ck_assert_int_eq(conf_parse_int("42", 1, 100, &v, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(conf_parse_int("-1", -1, LLONG_MAX, &v, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(v, -1);
+	ck_assert_int_eq(conf_parse_int("9223372036854775807", -1, LLONG_MAX,
+	    &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, LLONG_MAX);
+	/* min 0, max 0: any whole number */
+	ck_assert_int_eq(conf_parse_int("-5", 0, 0, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, -5);
+	v = 7;
+	ck_assert_int_eq(conf_parse_int("", 0, 10, &v, err, sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_int("-", 0, 10, &v, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(conf_parse_int("3 ", 0, 10, &v, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(conf_parse_int("3,0-1-3", 0, 10, &v, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_int("9223372036854775808", 0, 0, &v, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_int("-9223372036854775809", 0, 0, &v,
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_int("11", 0, 10, &v, err, sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "11 is out of range (0 to 10)");
+	ck_assert_int_eq(conf_parse_int("-2", -1, 10, &v, err, sizeof(err)),
+	    -1);
+	/* a failure leaves out alone */
+	ck_assert_int_eq(v, 7);
 }
 END_TEST
 
@@ -803,6 +844,7 @@ main(void)
 	tcase_add_test(tc, conf_key_lines);
 	tcase_add_test(tc, conf_missing_file);
 	tcase_add_test(tc, parse_values);
+	tcase_add_test(tc, parse_int);
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, log_lines);
 	tcase_add_test(tc, cgihead_ends);

@@ -79,23 +79,32 @@ gb_method_not_allowed(struct foobar_req *req, const char *allow)
 	return gb_error(req, 405, "method not allowed");
 }
 
+/* 1047 on Galera: "WSREP has not yet prepared node for application
+ * use", the node is leaving (a clean shutdown first leaves the cluster)
+ * or out of the primary component, and refused the statement. */
+#define GB_ER_WSREP_NOT_READY 1047
+
 /* Errors that mean the connection is gone. Over TLS, a connection that
  * the server (or HAProxy, moving the web hosts to another node) closed
- * reads as 2026 (TLS/SSL error: unexpected eof), not 2013. */
+ * reads as 2026 (TLS/SSL error: unexpected eof), not 2013. A Galera node
+ * that no longer takes queries is as good as gone: a new connection
+ * goes to another node. */
 static int
 gb_db_lost(unsigned e)
 {
 	return e == 2002 || e == 2003 || e == 2006 || e == 2013 ||
-	    e == 2026 || e == 2055 || e == 1927 || e == 4031 || e == 1053;
+	    e == 2026 || e == 2055 || e == 1927 || e == 4031 || e == 1053 ||
+	    e == GB_ER_WSREP_NOT_READY;
 }
 
 /* The connection went away before the statement could take effect: it
  * was never sent (2006), or the server aborted it (1053 shutdown, 1927
- * killed), as when a Galera node leaves. */
+ * killed) or refused it (1047), as when a Galera node leaves. */
 static int
 gb_db_not_run(unsigned e)
 {
-	return e == 2006 || e == 1053 || e == 1927;
+	return e == 2006 || e == 1053 || e == 1927 ||
+	    e == GB_ER_WSREP_NOT_READY;
 }
 
 /* gb_db_error's answer when the request may be tried again (nothing

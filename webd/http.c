@@ -3,9 +3,11 @@
  * includes <microhttpd.h>.
  *
  * Each loop thread runs one epoll set holding its libmicrohttpd daemons'
- * epoll fds (a daemon per listening socket, in external-loop mode, all
- * threads accepting on the same sockets), its FastCGI backend connections
- * (fwd.c) and an eventfd for the main thread's requests. A forwarded
+ * epoll fds (a daemon per listening socket, in external-loop mode), the
+ * listening sockets (every thread accepts, and balance.c hands each
+ * connection to the thread holding the fewest, whose daemon then serves
+ * it), its FastCGI backend connections (fwd.c) and an eventfd for the
+ * main thread's requests and the connections handed over. A forwarded
  * request is parsed, sent to the backend, answered and written back by
  * the same thread, as in nginx's workers. */
 #include "webd.h"
@@ -17,6 +19,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,11 @@
 /* The longest a loop waits for an event when its HTTPS daemon says "run
  * me again now" after a turn that did nothing (see loop_once()). */
 #define LOOP_IDLE_TURN_MS 100
+/* How long a loop leaves its listening sockets alone when every loop is
+ * at its connection limit, or accept(2) ran out of descriptors. */
+#define LOOP_ACCEPT_PAUSE_MS 100
+/* The largest body sent with its header as one TLS record (http_cork()). */
+#define HTTP_CORK_MAX (12 * 1024)
 
 /* One client connection (MHD's socket context). */
 struct conn {
@@ -51,12 +59,15 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
-	/* in its loop's epoll until its first request (http_hs_watch()) */
+	/* in its loop's epoll until its first request (http_hs_watch()), and
+	 * while GnuTLS holds part of a response (http_uncork()) */
 	struct webd_ev hs_ev;
 	int hs_epfd;		/* that epoll, or -1 */
 	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
+	struct loop *loop;	/* the loop it was handed to (balance.c) */
+	unsigned sock;		/* the listening socket's index */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
@@ -94,20 +105,28 @@ struct req {
 	unsigned mloc;		/* metrics_location() */
 };
 
-/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set. */
+/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set,
+ * and so is the listening socket (lfd, our duplicate) of which it serves
+ * the connections handed to this loop. */
 struct loop_mhd {
 	struct webd_ev ev;	/* first: epoll's data.ptr */
 	struct loop *loop;
 	struct MHD_Daemon *d;
 	int tls;
+	struct webd_ev lev;	/* the listening socket's */
+	int lfd;		/* -1 once quiesced */
+	int listening;		/* lfd is in the loop's epoll set */
+	unsigned sock;		/* its index */
 };
 
 enum { LOOP_QUIESCE = 1, LOOP_STOP = 2 };
 
 /* A loop thread. */
 struct loop {
-	struct webd_ev ev;	/* the eventfd: requests from the main thread */
+	struct webd_ev ev;	/* the eventfd: requests from the main thread,
+				 * connections handed over */
 	pthread_t thread;
+	unsigned index;		/* in srv->loops */
 	int started;
 	int epfd, evfd;
 	struct loop_mhd *mhd;
@@ -123,6 +142,7 @@ struct loop {
 	int tls_idle;		/* the last turn did nothing for them */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
+	long long accept_pause;	/* listening again at (monotonic ms), or 0 */
 };
 
 #define HTTP_IP_BUCKETS 1024
@@ -142,6 +162,7 @@ struct server {
 	char rootpath[PATH_MAX];
 	struct loop *loops;
 	size_t nloops;
+	struct balance *bal;	/* which loop serves a new connection */
 	pthread_mutex_t lock;	/* conns, ips */
 	struct conn *conns;
 	struct ipcount *ips[HTTP_IP_BUCKETS];
@@ -162,6 +183,10 @@ struct server {
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
 static __thread struct loop *http_loop;
+/* The connection being given to a daemon by loop_adopt(): its listening
+ * socket's index + 1 (0: none), and whether http_notify() took it. */
+static __thread unsigned http_adopting;
+static __thread int http_adopted;
 
 /* A callback of libmicrohttpd ran: the turn did something. */
 static void
@@ -285,20 +310,27 @@ http_hs_event(struct webd_ev *ev, unsigned events)
 		http_loop->run_mhd = 1;
 }
 
+/* Puts cn's socket in its loop's epoll, edge-triggered, for fn. */
 static void
-http_hs_watch(struct conn *cn)
+http_watch(struct conn *cn, unsigned events,
+    void (*fn)(struct webd_ev *ev, unsigned events))
 {
 	struct epoll_event e;
 
-	cn->hs_epfd = -1;
-	if (http_loop == NULL || cn->fd < 0)
+	if (http_loop == NULL || cn->fd < 0 || cn->hs_epfd >= 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	e.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	cn->hs_ev.fn = http_hs_event;
+	e.events = events | EPOLLET;
+	cn->hs_ev.fn = fn;
 	e.data.ptr = &cn->hs_ev;
 	if (epoll_ctl(http_loop->epfd, EPOLL_CTL_ADD, cn->fd, &e) == 0)
 		cn->hs_epfd = http_loop->epfd;
+}
+
+static void
+http_hs_watch(struct conn *cn)
+{
+	http_watch(cn, EPOLLIN | EPOLLOUT | EPOLLRDHUP, http_hs_event);
 }
 
 static void
@@ -308,6 +340,30 @@ http_hs_unwatch(struct conn *cn)
 		return;
 	epoll_ctl(cn->hs_epfd, EPOLL_CTL_DEL, cn->fd, NULL);
 	cn->hs_epfd = -1;
+}
+
+/* The socket of a connection whose response GnuTLS still holds in part
+ * became writable. */
+static void
+http_flush_event(struct webd_ev *ev, unsigned events)
+{
+	struct conn *cn = (struct conn *)(void *)((char *)ev -
+	    offsetof(struct conn, hs_ev));
+
+	if (tls_uncork(&cn->tls_in) != 1)
+		http_hs_unwatch(cn);
+}
+
+/* A response is complete: what GnuTLS held of it (http_cork()) goes out,
+ * before libmicrohttpd may close the connection (with MHD_USE_TURBO it
+ * closes only after this callback, and sends no close_notify). Only a
+ * socket short of memory takes part of it (the socket was empty): the
+ * rest goes when it is writable. */
+static void
+http_uncork(struct conn *cn)
+{
+	if (cn->tls_in.corked && tls_uncork(&cn->tls_in) == 1)
+		http_watch(cn, EPOLLOUT, http_flush_event);
 }
 
 /* An HTTPS connection closed before its first request: one line about a
@@ -343,6 +399,11 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		cn->srv = s;
 		cn->hs_epfd = -1;
+		if (http_adopting != 0 && http_loop != NULL) {
+			cn->loop = http_loop;
+			cn->sock = http_adopting - 1;
+			http_adopted = 1;
+		}
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->fd = ci != NULL ? ci->connect_fd : -1;
@@ -407,6 +468,9 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	 * ended the TLS session already, which reads no more through
 	 * cn->tls_in either way. */
 	http_hs_unwatch(cn);
+	if (cn->tls_in.corked)
+		log_debug("%s: closed with part of a response unsent",
+		    cn->addr);
 	if (cn->tls && cn->requests == 0)
 		http_tls_closed(cn);
 	pthread_mutex_lock(&s->lock);
@@ -419,6 +483,8 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	s->nconns--;
 	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
+	if (cn->loop != NULL)
+		balance_closed(s->bal, cn->loop->index, cn->sock);
 	http_mstate(cn, -1);
 	tls_in_free(&cn->tls_in);
 	free(cn);
@@ -449,7 +515,8 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		    __ATOMIC_RELAXED);
 
 		__atomic_add_fetch(&r->conn->requests, 1, __ATOMIC_RELAXED);
-		http_hs_unwatch(r->conn);
+		if (!r->conn->tls_in.corked)
+			http_hs_unwatch(r->conn);
 		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
@@ -470,6 +537,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	http_moved();
 	if (r == NULL)
 		return;
+	if (r->conn != NULL)
+		http_uncork(r->conn);
 	if (r->status != 0) {
 		__atomic_add_fetch(&http_requests, 1, __ATOMIC_RELAXED);
 		metrics_request(http_metrics(), r->mloc, r->status, r->bytes,
@@ -565,6 +634,22 @@ http_hsts(struct server *s, struct req *r, struct MHD_Response *resp)
 		    MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, s->hsts);
 }
 
+/* A static answer of a few kilobytes over TLS to a GET without a body:
+ * GnuTLS holds its header and body until it is complete (http_uncork()),
+ * so that they go out as one record and one write, not two (the client
+ * reads and decrypts one record, not two). */
+static void
+http_cork(struct req *r, unsigned status, unsigned long long bytes)
+{
+	struct conn *cn = r->conn;
+
+	if (cn == NULL || !cn->tls || r->fr != NULL || bytes == 0 ||
+	    bytes > HTTP_CORK_MAX || (status != 200 && status != 206) ||
+	    r->body != 0 || r->chunked || strcmp(r->method, "GET") != 0)
+		return;
+	tls_cork(&cn->tls_in);
+}
+
 static enum MHD_Result
 http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
     unsigned status, struct MHD_Response *resp, unsigned long long bytes,
@@ -581,6 +666,7 @@ http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
 	r->status = (int)status;
 	r->bytes = strcmp(r->method, "HEAD") == 0 || status == 304 ? 0 :
 	    bytes;
+	http_cork(r, status, r->bytes);
 	rc = MHD_queue_response(c, status, resp);
 	if (fresh)
 		MHD_destroy_response(resp);
@@ -1922,8 +2008,90 @@ loop_mhd_timeout(struct loop *l, const struct loop_mhd *m)
 	return mt > LLONG_MAX ? LLONG_MAX : (long long)mt;
 }
 
-/* Stops accepting: the daemons give their listening sockets back (our
- * duplicates), so that the others' stay open. */
+/* Gives the connections handed to l to its daemons, on l's thread, so
+ * that libmicrohttpd's callbacks for them run there. */
+static void
+loop_adopt(struct loop *l)
+{
+	struct balance_conn c;
+
+	while (balance_take(l->srv->bal, l->index, &c)) {
+		http_adopting = c.sock + 1;
+		http_adopted = 0;
+		/* on failure MHD closes the socket (and calls http_notify()
+		 * for it if it had begun) */
+		MHD_add_connection(l->mhd[c.sock].d, c.fd,
+		    (const struct sockaddr *)&c.addr, c.alen);
+		if (!http_adopted)
+			balance_closed(l->srv->bal, l->index, c.sock);
+		http_adopting = 0;
+		l->run_mhd = 1;
+	}
+}
+
+/* Watches (on: 1) or leaves (0) the listening sockets. */
+static void
+loop_listen(struct loop *l, int on)
+{
+	size_t i;
+
+	for (i = 0; i < l->nmhd; i++) {
+		struct loop_mhd *m = &l->mhd[i];
+		struct epoll_event e;
+
+		if (m->lfd < 0 || m->listening == on)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.events = EPOLLIN;
+		e.data.ptr = &m->lev;
+		if (epoll_ctl(l->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		    m->lfd, &e) == 0)
+			m->listening = on;
+	}
+}
+
+/* A listening socket is readable: accept, hand over, take ours. */
+static void
+loop_listen_event(struct webd_ev *ev, unsigned events)
+{
+	struct loop_mhd *m = (struct loop_mhd *)(void *)((char *)ev -
+	    offsetof(struct loop_mhd, lev));
+	struct loop *l = m->loop;
+	int r;
+
+	if (m->lfd < 0)		/* quiesced earlier in this batch */
+		return;
+	r = balance_accept(l->srv->bal, l->index, m->sock, m->lfd);
+	if (r != 0) {
+		if (r == -1)
+			log_err("accept: %s", strerror(errno));
+		loop_listen(l, 0);
+		l->accept_pause = http_now_ms() + LOOP_ACCEPT_PAUSE_MS;
+	}
+	loop_adopt(l);
+}
+
+/* Watches the listening sockets again once a pause is over. Returns the
+ * ms until then, or -1. */
+static long long
+loop_accept_tick(struct loop *l)
+{
+	long long now;
+
+	if (l->accept_pause == 0)
+		return -1;
+	now = http_now_ms();
+	if (now < l->accept_pause)
+		return l->accept_pause - now;
+	l->accept_pause = 0;
+	if (!l->quiesced)
+		loop_listen(l, 1);
+	return -1;
+}
+
+/* Stops accepting: closes our duplicates of the listening sockets (the
+ * others stay open), and takes no more connections from the other
+ * loops. */
 static void
 loop_quiesce(struct loop *l)
 {
@@ -1932,11 +2100,12 @@ loop_quiesce(struct loop *l)
 	if (l->quiesced)
 		return;
 	l->quiesced = 1;
+	balance_close_loop(l->srv->bal, l->index);
+	loop_listen(l, 0);
 	for (i = 0; i < l->nmhd; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(l->mhd[i].d);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
+		if (l->mhd[i].lfd >= 0)
+			close(l->mhd[i].lfd);
+		l->mhd[i].lfd = -1;
 	}
 }
 
@@ -1950,6 +2119,7 @@ loop_command(struct webd_ev *ev, unsigned events)
 	if (read(l->evfd, &v, sizeof(v)) < 0) {
 		/* nothing pending */
 	}
+	loop_adopt(l);
 	if (__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_QUIESCE)
 		loop_quiesce(l);
 }
@@ -2000,6 +2170,7 @@ loop_once(struct loop *l, long long max_ms)
 {
 	struct epoll_event evs[64];
 	long long t = max_ms, f = fwd_loop_tick(l->fwd), b = loop_bodies(l);
+	long long a = loop_accept_tick(l);
 	size_t i;
 	int n;
 
@@ -2015,6 +2186,8 @@ loop_once(struct loop *l, long long max_ms)
 		t = f;
 	if (b >= 0 && b < t)
 		t = b;
+	if (a >= 0 && a < t)
+		t = a;
 	n = epoll_wait(l->epfd, evs, 64, (int)t);
 	for (i = 0; n > 0 && i < (size_t)n; i++) {
 		struct webd_ev *ev = evs[i].data.ptr;
@@ -2050,19 +2223,21 @@ loop_main(void *arg)
 	return NULL;
 }
 
+/* A daemon for the connections of one listening socket that balance.c
+ * hands to a loop (it accepts none itself). */
 static struct MHD_Daemon *
-server_daemon(struct server *s, int fd, int tls, unsigned limit)
+server_daemon(struct server *s, int tls, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_TURBO | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+	    (tls ? MHD_USE_TLS : 0);
 	/* MHD zeroes the whole pool after each request, so every kept-alive
 	 * connection costs its full size in memory: the header plus room
 	 * for the parsed fields and the response header. */
 	size_t mem = (size_t)cf->max_header_size + 2048;
 
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)((cf->keepalive_timeout + 999) / 1000),
@@ -2092,8 +2267,9 @@ loop_epoll_add(struct loop *l, int fd, struct webd_ev *ev)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e);
 }
 
-/* A loop with a daemon on each of fds[0..nfds-1] (duplicated); its thread
- * is started later. Returns 0, or -1 with a message in err. */
+/* A loop with a daemon for each of fds[0..nfds-1], which it watches
+ * (duplicated, made non-blocking); its thread is started later. Returns
+ * 0, or -1 with a message in err. */
 static int
 loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
     size_t nfds, unsigned nloops, unsigned limit, char *err, size_t errlen)
@@ -2121,14 +2297,21 @@ loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
 		const union MHD_DaemonInfo *di;
 		int fd = fcntl(fds[i].fd, F_DUPFD_CLOEXEC, 3);
 
-		if (fd == -1) {
-			snprintf(err, errlen, "dup: %s", strerror(errno));
+		if (fd == -1 || fcntl(fd, F_SETFL,
+		    fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+			snprintf(err, errlen, "listening socket: %s",
+			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
 		m->ev.fn = loop_mhd_event;
+		m->lev.fn = loop_listen_event;
 		m->loop = l;
 		m->tls = fds[i].tls;
-		m->d = server_daemon(s, fd, fds[i].tls, limit);
+		m->lfd = fd;
+		m->sock = (unsigned)i;
+		m->d = server_daemon(s, fds[i].tls, limit);
 		if (m->d == NULL) {
 			close(fd);
 			snprintf(err, errlen, "libmicrohttpd did not start");
@@ -2141,19 +2324,26 @@ loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
 			return -1;
 		}
 	}
+	loop_listen(l, 1);
 	return 0;
 }
 
-/* Stops l's thread (if it runs) and frees what it holds. */
+/* Stops l's thread, if it runs. */
+static void
+loop_stop(struct loop *l)
+{
+	if (!l->started)
+		return;
+	loop_post(l, LOOP_STOP);
+	pthread_join(l->thread, NULL);
+	l->started = 0;
+}
+
+/* Frees what a stopped loop holds. */
 static void
 loop_free(struct loop *l)
 {
 	size_t i;
-
-	if (l->started) {
-		loop_post(l, LOOP_STOP);
-		pthread_join(l->thread, NULL);
-	}
 	/* what the thread would have done: on this thread now, with no
 	 * thread left to race */
 	http_loop = l;
@@ -2190,6 +2380,15 @@ server_https_port(const struct server_socket *socks, size_t n)
 			return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	return 443;
+}
+
+/* balance.c handed connections to loop i. */
+static void
+server_wake(void *arg, unsigned i)
+{
+	struct server *s = arg;
+
+	loop_post(&s->loops[i], 0);
 }
 
 /* acme_root, when set and there: a missing one answers 404. */
@@ -2280,12 +2479,14 @@ server_start(struct webd_config *cf, struct accesslog *al,
 	if (limit < 1)
 		limit = 1;
 	s->loops = calloc(threads, sizeof(*s->loops));
-	if (s->loops == NULL) {
+	s->bal = balance_new(threads, (unsigned)nfds, limit, server_wake, s);
+	if (s->loops == NULL || s->bal == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < threads; i++) {
 		s->loops[i].epfd = s->loops[i].evfd = -1;
+		s->loops[i].index = (unsigned)i;
 		s->nloops++;
 		if (loop_init(&s->loops[i], s, fds, nfds, threads, limit,
 		    err, errlen) == -1)
@@ -2330,9 +2531,13 @@ server_stop(struct server *s)
 	if (s == NULL)
 		return;
 	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
+	/* every thread first: each may hand connections to the others */
+	for (i = 0; i < s->nloops; i++)
+		loop_stop(&s->loops[i]);
 	for (i = 0; i < s->nloops; i++)
 		loop_free(&s->loops[i]);
 	free(s->loops);
+	balance_free(s->bal);
 	for (i = 0; i < HTTP_IP_BUCKETS; i++)
 		while ((e = s->ips[i]) != NULL) {
 			s->ips[i] = e->next;

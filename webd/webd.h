@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -485,6 +486,7 @@ struct tls_in {
 	int watched;
 	int grace;		/* one more turn after GnuTLS ran dry */
 	int suspended;		/* waits for a backend, not for its socket */
+	int corked;		/* GnuTLS holds what is sent (tls_cork()) */
 };
 
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
@@ -498,6 +500,19 @@ int tls_session_start(void *session, int *done, struct tls_in *in);
 
 /* Frees what in holds and takes it off its turn's watch. */
 void tls_in_free(struct tls_in *in);
+
+/* Makes GnuTLS hold what is sent on the connection until tls_uncork(),
+ * so that a response's header and body (libmicrohttpd 0.9.75 sends them
+ * with two gnutls_record_send() calls) go out as one record, unless its
+ * socket still has bytes queued (the record might then not fit in it at
+ * once). 1 when corked, 0 when not. */
+int tls_cork(struct tls_in *in);
+
+/* Sends what tls_cork() held, as few records as it fits in, and pushes
+ * it out of the socket. 0 when done (or nothing was held); 1 when the
+ * socket took only part (the rest stays held: call again once it is
+ * writable); -1 on an error of the session. */
+int tls_uncork(struct tls_in *in);
 
 /* After a turn of the daemons that moved nothing (t->moved unchanged):
  * 1 when a watched connection may still have bytes that libmicrohttpd has
@@ -519,6 +534,51 @@ int redirect_is_acme(const char *uri);
  * or address, or uri is not in origin form, or it does not fit. */
 int redirect_https_url(char *buf, size_t len, const char *host,
     unsigned port, const char *uri);
+
+/* balance.c - which loop thread serves a new connection */
+
+struct balance;
+
+/* An accepted connection handed to a loop. */
+struct balance_conn {
+	int fd;			/* non-blocking, close-on-exec */
+	unsigned sock;		/* the listening socket's index */
+	socklen_t alen;
+	struct sockaddr_storage addr;	/* the client's */
+	struct balance_conn *next;
+};
+
+/* Connections of nsocks listening sockets for nloops loops, at most limit
+ * of one socket on one loop; wake(arg, i) tells loop i that it has
+ * connections to take. NULL when out of memory. */
+struct balance *balance_new(unsigned nloops, unsigned nsocks, unsigned limit,
+    void (*wake)(void *arg, unsigned loop), void *arg);
+
+/* Frees b and closes the connections no loop took; NULL is fine. Every
+ * loop has stopped. */
+void balance_free(struct balance *b);
+
+/* On loop self: accepts what listening socket sock (lfd, non-blocking)
+ * holds, up to a batch, each for the open loop holding the fewest
+ * connections (self when tied) and below the limit, and wakes the others
+ * it chose. 0 when done; 1 when every loop is full, -1 when accept(2)
+ * failed (out of descriptors or memory: errno): then the caller should
+ * leave lfd alone for a while. */
+int balance_accept(struct balance *b, unsigned self, unsigned sock, int lfd);
+
+/* On loop self: 1 with the next connection handed to it in *c (its to
+ * serve or close), 0 when there is none. */
+int balance_take(struct balance *b, unsigned self, struct balance_conn *c);
+
+/* A connection of listening socket sock that loop took is closed, or was
+ * never served. */
+void balance_closed(struct balance *b, unsigned loop, unsigned sock);
+
+/* Loop i takes no more connections (it stopped accepting). */
+void balance_close_loop(struct balance *b, unsigned loop);
+
+/* Connections that loop holds or was handed. */
+unsigned balance_held(const struct balance *b, unsigned loop);
 
 /* http.c - the only file that speaks libmicrohttpd */
 

@@ -3,11 +3,9 @@
  * includes <microhttpd.h>.
  *
  * Each loop thread runs one epoll set holding its libmicrohttpd daemons'
- * epoll fds (a daemon per listening socket, in external-loop mode), the
- * listening sockets (every thread accepts, and balance.c hands each
- * connection to the thread holding the fewest, whose daemon then serves
- * it), its FastCGI backend connections (fwd.c) and an eventfd for the
- * main thread's requests and the connections handed over. A forwarded
+ * epoll fds (a daemon per listening socket, in external-loop mode, all
+ * threads accepting on the same sockets), its FastCGI backend connections
+ * (fwd.c) and an eventfd for the main thread's requests. A forwarded
  * request is parsed, sent to the backend, answered and written back by
  * the same thread, as in nginx's workers. */
 #include "webd.h"
@@ -42,9 +40,6 @@
 /* The longest a loop waits for an event when its HTTPS daemon says "run
  * me again now" after a turn that did nothing (see loop_once()). */
 #define LOOP_IDLE_TURN_MS 100
-/* How long a loop leaves its listening sockets alone when every loop is
- * at its connection limit, or accept(2) ran out of descriptors. */
-#define LOOP_ACCEPT_PAUSE_MS 100
 /* The largest body sent with its header as one TLS record (http_cork()). */
 #define HTTP_CORK_MAX (12 * 1024)
 
@@ -66,8 +61,6 @@ struct conn {
 	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
-	struct loop *loop;	/* the loop it was handed to (balance.c) */
-	unsigned sock;		/* the listening socket's index */
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
@@ -105,28 +98,20 @@ struct req {
 	unsigned mloc;		/* metrics_location() */
 };
 
-/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set,
- * and so is the listening socket (lfd, our duplicate) of which it serves
- * the connections handed to this loop. */
+/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set. */
 struct loop_mhd {
 	struct webd_ev ev;	/* first: epoll's data.ptr */
 	struct loop *loop;
 	struct MHD_Daemon *d;
 	int tls;
-	struct webd_ev lev;	/* the listening socket's */
-	int lfd;		/* -1 once quiesced */
-	int listening;		/* lfd is in the loop's epoll set */
-	unsigned sock;		/* its index */
 };
 
 enum { LOOP_QUIESCE = 1, LOOP_STOP = 2 };
 
 /* A loop thread. */
 struct loop {
-	struct webd_ev ev;	/* the eventfd: requests from the main thread,
-				 * connections handed over */
+	struct webd_ev ev;	/* the eventfd: requests from the main thread */
 	pthread_t thread;
-	unsigned index;		/* in srv->loops */
 	int started;
 	int epfd, evfd;
 	struct loop_mhd *mhd;
@@ -142,7 +127,6 @@ struct loop {
 	int tls_idle;		/* the last turn did nothing for them */
 	int cmd;		/* LOOP_* (atomic) */
 	int quiesced;
-	long long accept_pause;	/* listening again at (monotonic ms), or 0 */
 };
 
 #define HTTP_IP_BUCKETS 1024
@@ -162,7 +146,6 @@ struct server {
 	char rootpath[PATH_MAX];
 	struct loop *loops;
 	size_t nloops;
-	struct balance *bal;	/* which loop serves a new connection */
 	pthread_mutex_t lock;	/* conns, ips */
 	struct conn *conns;
 	struct ipcount *ips[HTTP_IP_BUCKETS];
@@ -183,10 +166,6 @@ struct server {
 
 /* The loop of the calling thread (MHD's callbacks run on it). */
 static __thread struct loop *http_loop;
-/* The connection being given to a daemon by loop_adopt(): its listening
- * socket's index + 1 (0: none), and whether http_notify() took it. */
-static __thread unsigned http_adopting;
-static __thread int http_adopted;
 
 /* A callback of libmicrohttpd ran: the turn did something. */
 static void
@@ -399,11 +378,6 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		cn->srv = s;
 		cn->hs_epfd = -1;
-		if (http_adopting != 0 && http_loop != NULL) {
-			cn->loop = http_loop;
-			cn->sock = http_adopting - 1;
-			http_adopted = 1;
-		}
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->fd = ci != NULL ? ci->connect_fd : -1;
@@ -483,8 +457,6 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	s->nconns--;
 	http_ip_del(s, cn);
 	pthread_mutex_unlock(&s->lock);
-	if (cn->loop != NULL)
-		balance_closed(s->bal, cn->loop->index, cn->sock);
 	http_mstate(cn, -1);
 	tls_in_free(&cn->tls_in);
 	free(cn);
@@ -2008,90 +1980,8 @@ loop_mhd_timeout(struct loop *l, const struct loop_mhd *m)
 	return mt > LLONG_MAX ? LLONG_MAX : (long long)mt;
 }
 
-/* Gives the connections handed to l to its daemons, on l's thread, so
- * that libmicrohttpd's callbacks for them run there. */
-static void
-loop_adopt(struct loop *l)
-{
-	struct balance_conn c;
-
-	while (balance_take(l->srv->bal, l->index, &c)) {
-		http_adopting = c.sock + 1;
-		http_adopted = 0;
-		/* on failure MHD closes the socket (and calls http_notify()
-		 * for it if it had begun) */
-		MHD_add_connection(l->mhd[c.sock].d, c.fd,
-		    (const struct sockaddr *)&c.addr, c.alen);
-		if (!http_adopted)
-			balance_closed(l->srv->bal, l->index, c.sock);
-		http_adopting = 0;
-		l->run_mhd = 1;
-	}
-}
-
-/* Watches (on: 1) or leaves (0) the listening sockets. */
-static void
-loop_listen(struct loop *l, int on)
-{
-	size_t i;
-
-	for (i = 0; i < l->nmhd; i++) {
-		struct loop_mhd *m = &l->mhd[i];
-		struct epoll_event e;
-
-		if (m->lfd < 0 || m->listening == on)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.events = EPOLLIN;
-		e.data.ptr = &m->lev;
-		if (epoll_ctl(l->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
-		    m->lfd, &e) == 0)
-			m->listening = on;
-	}
-}
-
-/* A listening socket is readable: accept, hand over, take ours. */
-static void
-loop_listen_event(struct webd_ev *ev, unsigned events)
-{
-	struct loop_mhd *m = (struct loop_mhd *)(void *)((char *)ev -
-	    offsetof(struct loop_mhd, lev));
-	struct loop *l = m->loop;
-	int r;
-
-	if (m->lfd < 0)		/* quiesced earlier in this batch */
-		return;
-	r = balance_accept(l->srv->bal, l->index, m->sock, m->lfd);
-	if (r != 0) {
-		if (r == -1)
-			log_err("accept: %s", strerror(errno));
-		loop_listen(l, 0);
-		l->accept_pause = http_now_ms() + LOOP_ACCEPT_PAUSE_MS;
-	}
-	loop_adopt(l);
-}
-
-/* Watches the listening sockets again once a pause is over. Returns the
- * ms until then, or -1. */
-static long long
-loop_accept_tick(struct loop *l)
-{
-	long long now;
-
-	if (l->accept_pause == 0)
-		return -1;
-	now = http_now_ms();
-	if (now < l->accept_pause)
-		return l->accept_pause - now;
-	l->accept_pause = 0;
-	if (!l->quiesced)
-		loop_listen(l, 1);
-	return -1;
-}
-
-/* Stops accepting: closes our duplicates of the listening sockets (the
- * others stay open), and takes no more connections from the other
- * loops. */
+/* Stops accepting: the daemons give their listening sockets back (our
+ * duplicates), so that the others' stay open. */
 static void
 loop_quiesce(struct loop *l)
 {
@@ -2100,12 +1990,11 @@ loop_quiesce(struct loop *l)
 	if (l->quiesced)
 		return;
 	l->quiesced = 1;
-	balance_close_loop(l->srv->bal, l->index);
-	loop_listen(l, 0);
 	for (i = 0; i < l->nmhd; i++) {
-		if (l->mhd[i].lfd >= 0)
-			close(l->mhd[i].lfd);
-		l->mhd[i].lfd = -1;
+		MHD_socket fd = MHD_quiesce_daemon(l->mhd[i].d);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
 	}
 }
 
@@ -2119,7 +2008,6 @@ loop_command(struct webd_ev *ev, unsigned events)
 	if (read(l->evfd, &v, sizeof(v)) < 0) {
 		/* nothing pending */
 	}
-	loop_adopt(l);
 	if (__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_QUIESCE)
 		loop_quiesce(l);
 }
@@ -2170,7 +2058,6 @@ loop_once(struct loop *l, long long max_ms)
 {
 	struct epoll_event evs[64];
 	long long t = max_ms, f = fwd_loop_tick(l->fwd), b = loop_bodies(l);
-	long long a = loop_accept_tick(l);
 	size_t i;
 	int n;
 
@@ -2186,8 +2073,6 @@ loop_once(struct loop *l, long long max_ms)
 		t = f;
 	if (b >= 0 && b < t)
 		t = b;
-	if (a >= 0 && a < t)
-		t = a;
 	n = epoll_wait(l->epfd, evs, 64, (int)t);
 	for (i = 0; n > 0 && i < (size_t)n; i++) {
 		struct webd_ev *ev = evs[i].data.ptr;
@@ -2223,21 +2108,19 @@ loop_main(void *arg)
 	return NULL;
 }
 
-/* A daemon for the connections of one listening socket that balance.c
- * hands to a loop (it accepts none itself). */
 static struct MHD_Daemon *
-server_daemon(struct server *s, int tls, unsigned limit)
+server_daemon(struct server *s, int fd, int tls, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
-	    (tls ? MHD_USE_TLS : 0);
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
 	/* MHD zeroes the whole pool after each request, so every kept-alive
 	 * connection costs its full size in memory: the header plus room
 	 * for the parsed fields and the response header. */
 	size_t mem = (size_t)cf->max_header_size + 2048;
 
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_handler, s,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)((cf->keepalive_timeout + 999) / 1000),
@@ -2267,9 +2150,8 @@ loop_epoll_add(struct loop *l, int fd, struct webd_ev *ev)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e);
 }
 
-/* A loop with a daemon for each of fds[0..nfds-1], which it watches
- * (duplicated, made non-blocking); its thread is started later. Returns
- * 0, or -1 with a message in err. */
+/* A loop with a daemon on each of fds[0..nfds-1] (duplicated); its thread
+ * is started later. Returns 0, or -1 with a message in err. */
 static int
 loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
     size_t nfds, unsigned nloops, unsigned limit, char *err, size_t errlen)
@@ -2297,21 +2179,14 @@ loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
 		const union MHD_DaemonInfo *di;
 		int fd = fcntl(fds[i].fd, F_DUPFD_CLOEXEC, 3);
 
-		if (fd == -1 || fcntl(fd, F_SETFL,
-		    fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-			snprintf(err, errlen, "listening socket: %s",
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (fd == -1) {
+			snprintf(err, errlen, "dup: %s", strerror(errno));
 			return -1;
 		}
 		m->ev.fn = loop_mhd_event;
-		m->lev.fn = loop_listen_event;
 		m->loop = l;
 		m->tls = fds[i].tls;
-		m->lfd = fd;
-		m->sock = (unsigned)i;
-		m->d = server_daemon(s, fds[i].tls, limit);
+		m->d = server_daemon(s, fd, fds[i].tls, limit);
 		if (m->d == NULL) {
 			close(fd);
 			snprintf(err, errlen, "libmicrohttpd did not start");
@@ -2324,26 +2199,19 @@ loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
 			return -1;
 		}
 	}
-	loop_listen(l, 1);
 	return 0;
 }
 
-/* Stops l's thread, if it runs. */
-static void
-loop_stop(struct loop *l)
-{
-	if (!l->started)
-		return;
-	loop_post(l, LOOP_STOP);
-	pthread_join(l->thread, NULL);
-	l->started = 0;
-}
-
-/* Frees what a stopped loop holds. */
+/* Stops l's thread (if it runs) and frees what it holds. */
 static void
 loop_free(struct loop *l)
 {
 	size_t i;
+
+	if (l->started) {
+		loop_post(l, LOOP_STOP);
+		pthread_join(l->thread, NULL);
+	}
 	/* what the thread would have done: on this thread now, with no
 	 * thread left to race */
 	http_loop = l;
@@ -2380,15 +2248,6 @@ server_https_port(const struct server_socket *socks, size_t n)
 			return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	return 443;
-}
-
-/* balance.c handed connections to loop i. */
-static void
-server_wake(void *arg, unsigned i)
-{
-	struct server *s = arg;
-
-	loop_post(&s->loops[i], 0);
 }
 
 /* acme_root, when set and there: a missing one answers 404. */
@@ -2479,14 +2338,12 @@ server_start(struct webd_config *cf, struct accesslog *al,
 	if (limit < 1)
 		limit = 1;
 	s->loops = calloc(threads, sizeof(*s->loops));
-	s->bal = balance_new(threads, (unsigned)nfds, limit, server_wake, s);
-	if (s->loops == NULL || s->bal == NULL) {
+	if (s->loops == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < threads; i++) {
 		s->loops[i].epfd = s->loops[i].evfd = -1;
-		s->loops[i].index = (unsigned)i;
 		s->nloops++;
 		if (loop_init(&s->loops[i], s, fds, nfds, threads, limit,
 		    err, errlen) == -1)
@@ -2531,13 +2388,9 @@ server_stop(struct server *s)
 	if (s == NULL)
 		return;
 	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
-	/* every thread first: each may hand connections to the others */
-	for (i = 0; i < s->nloops; i++)
-		loop_stop(&s->loops[i]);
 	for (i = 0; i < s->nloops; i++)
 		loop_free(&s->loops[i]);
 	free(s->loops);
-	balance_free(s->bal);
 	for (i = 0; i < HTTP_IP_BUCKETS; i++)
 		while ((e = s->ips[i]) != NULL) {
 			s->ips[i] = e->next;

@@ -6,15 +6,14 @@ SBIN_PROGRAMS += foobar-webd
 foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
 	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c \
-	webd/realip.c webd/metrics.c webd/tls.c webd/redirect.c \
-	webd/balance.c
+	webd/realip.c webd/metrics.c webd/tls.c webd/redirect.c
 foobar-webd_PKGS = libmicrohttpd libsystemd gnutls
 
 UNIT_TESTS += test-webd
 test-webd_SRCS = tests/unit/test_webd.c webd/path.c webd/range.c \
 	webd/cond.c webd/mime.c webd/file.c webd/accesslog.c webd/config.c \
 	webd/cgi.c webd/body.c webd/strict.c webd/realip.c \
-	webd/metrics.c webd/tls.c webd/redirect.c webd/balance.c
+	webd/metrics.c webd/tls.c webd/redirect.c
 test-webd_PKGS = libsystemd gnutls
 
 FUZZERS += fuzz-path fuzz-range fuzz-strict fuzz-redirect

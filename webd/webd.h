@@ -4,7 +4,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -534,51 +533,6 @@ int redirect_is_acme(const char *uri);
  * or address, or uri is not in origin form, or it does not fit. */
 int redirect_https_url(char *buf, size_t len, const char *host,
     unsigned port, const char *uri);
-
-/* balance.c - which loop thread serves a new connection */
-
-struct balance;
-
-/* An accepted connection handed to a loop. */
-struct balance_conn {
-	int fd;			/* non-blocking, close-on-exec */
-	unsigned sock;		/* the listening socket's index */
-	socklen_t alen;
-	struct sockaddr_storage addr;	/* the client's */
-	struct balance_conn *next;
-};
-
-/* Connections of nsocks listening sockets for nloops loops, at most limit
- * of one socket on one loop; wake(arg, i) tells loop i that it has
- * connections to take. NULL when out of memory. */
-struct balance *balance_new(unsigned nloops, unsigned nsocks, unsigned limit,
-    void (*wake)(void *arg, unsigned loop), void *arg);
-
-/* Frees b and closes the connections no loop took; NULL is fine. Every
- * loop has stopped. */
-void balance_free(struct balance *b);
-
-/* On loop self: accepts what listening socket sock (lfd, non-blocking)
- * holds, up to a batch, each for the open loop holding the fewest
- * connections (self when tied) and below the limit, and wakes the others
- * it chose. 0 when done; 1 when every loop is full, -1 when accept(2)
- * failed (out of descriptors or memory: errno): then the caller should
- * leave lfd alone for a while. */
-int balance_accept(struct balance *b, unsigned self, unsigned sock, int lfd);
-
-/* On loop self: 1 with the next connection handed to it in *c (its to
- * serve or close), 0 when there is none. */
-int balance_take(struct balance *b, unsigned self, struct balance_conn *c);
-
-/* A connection of listening socket sock that loop took is closed, or was
- * never served. */
-void balance_closed(struct balance *b, unsigned loop, unsigned sock);
-
-/* Loop i takes no more connections (it stopped accepting). */
-void balance_close_loop(struct balance *b, unsigned loop);
-
-/* Connections that loop holds or was handed. */
-unsigned balance_held(const struct balance *b, unsigned loop);
 
 /* http.c - the only file that speaks libmicrohttpd */
 

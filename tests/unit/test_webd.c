@@ -3,7 +3,7 @@
  * the access log line, routing, listen addresses, request bodies (their
  * deadline, and memory then file), the [tls] configuration and the
  * certificate checks (on certificates made by openssl at test time), the
- * https redirect, which loop a new connection goes to. */
+ * https redirect. */
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -1095,95 +1095,6 @@ START_TEST(test_redirect)
 }
 END_TEST
 
-/* balance.c's wake: counts per loop. */
-static unsigned balance_woken[3];
-
-static void
-balance_wake(void *arg, unsigned loop)
-{
-	balance_woken[loop]++;
-}
-
-/* n connections to the listening socket lfd. */
-static void
-balance_connect(int lfd, int *fds, int n)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int i;
-
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	for (i = 0; i < n; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sl),
-		    0);
-	}
-}
-
-/* Connections taken by loop i, each closed at once. */
-static unsigned
-balance_drain(struct balance *b, unsigned i, unsigned sock)
-{
-	struct balance_conn c;
-	unsigned n = 0;
-
-	while (balance_take(b, i, &c)) {
-		ck_assert_uint_eq(c.sock, sock);
-		ck_assert_int_eq(c.addr.ss_family, AF_INET);
-		close(c.fd);
-		n++;
-	}
-	return n;
-}
-
-START_TEST(test_balance)
-{
-	struct sockaddr_in sa;
-	struct balance *b = balance_new(3, 2, 3, balance_wake, NULL);
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), fds[10], i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(lfd, 16), 0);
-	/* nothing to accept */
-	ck_assert_int_eq(balance_accept(b, 0, 1, lfd), 0);
-	ck_assert_uint_eq(balance_held(b, 0), 0);
-	/* loop 1 accepts 5: 2 for itself (it comes first when tied), 2 for
-	 * loop 0 and 1 for loop 2, each of which is woken once */
-	balance_connect(lfd, fds, 5);
-	ck_assert_int_eq(balance_accept(b, 1, 1, lfd), 0);
-	ck_assert_uint_eq(balance_held(b, 0), 2);
-	ck_assert_uint_eq(balance_held(b, 1), 2);
-	ck_assert_uint_eq(balance_held(b, 2), 1);
-	ck_assert_uint_eq(balance_woken[0], 1);
-	ck_assert_uint_eq(balance_woken[1], 0);
-	ck_assert_uint_eq(balance_woken[2], 1);
-	ck_assert_uint_eq(balance_drain(b, 1, 1), 2);
-	ck_assert_uint_eq(balance_drain(b, 0, 1), 2);
-	/* a closed loop takes no more; the others up to 3 of a socket */
-	balance_close_loop(b, 2);
-	balance_connect(lfd, fds + 5, 5);
-	ck_assert_int_eq(balance_accept(b, 0, 1, lfd), 1);
-	ck_assert_uint_eq(balance_held(b, 0), 3);
-	ck_assert_uint_eq(balance_held(b, 1), 3);
-	ck_assert_uint_eq(balance_held(b, 2), 1);
-	/* one closes: room for one more */
-	balance_closed(b, 1, 1);
-	ck_assert_int_eq(balance_accept(b, 0, 1, lfd), 1);
-	ck_assert_uint_eq(balance_held(b, 1), 3);
-	/* the other socket's limit is its own */
-	ck_assert_int_eq(balance_accept(b, 0, 0, lfd), 0);
-	ck_assert_uint_eq(balance_held(b, 0) + balance_held(b, 1), 8);
-	for (i = 0; i < 10; i++)
-		close(fds[i]);
-	balance_free(b);	/* closes what no loop took */
-	close(lfd);
-}
-END_TEST
-
 static Suite *
 webd_suite(void)
 {
@@ -1214,7 +1125,6 @@ webd_suite(void)
 	tcase_add_test(tc, test_metrics_exact);
 	tcase_add_test(tc, test_config_tls);
 	tcase_add_test(tc, test_redirect);
-	tcase_add_test(tc, test_balance);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tls");
 	tcase_add_unchecked_fixture(tc, tls_setup, tls_teardown);

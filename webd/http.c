@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@
 /* The longest a loop waits for an event when its HTTPS daemon says "run
  * me again now" after a turn that did nothing (see loop_once()). */
 #define LOOP_IDLE_TURN_MS 100
+/* The largest body sent with its header as one TLS record (http_cork()). */
+#define HTTP_CORK_MAX (12 * 1024)
 
 /* One client connection (MHD's socket context). */
 struct conn {
@@ -51,7 +54,8 @@ struct conn {
 	int mstate;		/* WM_* for metrics */
 	int tls;		/* an HTTPS connection */
 	int tls_done;		/* its handshake is complete */
-	/* in its loop's epoll until its first request (http_hs_watch()) */
+	/* in its loop's epoll until its first request (http_hs_watch()), and
+	 * while GnuTLS holds part of a response (http_uncork()) */
 	struct webd_ev hs_ev;
 	int hs_epfd;		/* that epoll, or -1 */
 	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
@@ -285,20 +289,27 @@ http_hs_event(struct webd_ev *ev, unsigned events)
 		http_loop->run_mhd = 1;
 }
 
+/* Puts cn's socket in its loop's epoll, edge-triggered, for fn. */
 static void
-http_hs_watch(struct conn *cn)
+http_watch(struct conn *cn, unsigned events,
+    void (*fn)(struct webd_ev *ev, unsigned events))
 {
 	struct epoll_event e;
 
-	cn->hs_epfd = -1;
-	if (http_loop == NULL || cn->fd < 0)
+	if (http_loop == NULL || cn->fd < 0 || cn->hs_epfd >= 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	e.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	cn->hs_ev.fn = http_hs_event;
+	e.events = events | EPOLLET;
+	cn->hs_ev.fn = fn;
 	e.data.ptr = &cn->hs_ev;
 	if (epoll_ctl(http_loop->epfd, EPOLL_CTL_ADD, cn->fd, &e) == 0)
 		cn->hs_epfd = http_loop->epfd;
+}
+
+static void
+http_hs_watch(struct conn *cn)
+{
+	http_watch(cn, EPOLLIN | EPOLLOUT | EPOLLRDHUP, http_hs_event);
 }
 
 static void
@@ -308,6 +319,30 @@ http_hs_unwatch(struct conn *cn)
 		return;
 	epoll_ctl(cn->hs_epfd, EPOLL_CTL_DEL, cn->fd, NULL);
 	cn->hs_epfd = -1;
+}
+
+/* The socket of a connection whose response GnuTLS still holds in part
+ * became writable. */
+static void
+http_flush_event(struct webd_ev *ev, unsigned events)
+{
+	struct conn *cn = (struct conn *)(void *)((char *)ev -
+	    offsetof(struct conn, hs_ev));
+
+	if (tls_uncork(&cn->tls_in) != 1)
+		http_hs_unwatch(cn);
+}
+
+/* A response is complete: what GnuTLS held of it (http_cork()) goes out,
+ * before libmicrohttpd may close the connection (with MHD_USE_TURBO it
+ * closes only after this callback, and sends no close_notify). Only a
+ * socket short of memory takes part of it (the socket was empty): the
+ * rest goes when it is writable. */
+static void
+http_uncork(struct conn *cn)
+{
+	if (cn->tls_in.corked && tls_uncork(&cn->tls_in) == 1)
+		http_watch(cn, EPOLLOUT, http_flush_event);
 }
 
 /* An HTTPS connection closed before its first request: one line about a
@@ -407,6 +442,9 @@ http_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	 * ended the TLS session already, which reads no more through
 	 * cn->tls_in either way. */
 	http_hs_unwatch(cn);
+	if (cn->tls_in.corked)
+		log_debug("%s: closed with part of a response unsent",
+		    cn->addr);
 	if (cn->tls && cn->requests == 0)
 		http_tls_closed(cn);
 	pthread_mutex_lock(&s->lock);
@@ -449,7 +487,8 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 		    __ATOMIC_RELAXED);
 
 		__atomic_add_fetch(&r->conn->requests, 1, __ATOMIC_RELAXED);
-		http_hs_unwatch(r->conn);
+		if (!r->conn->tls_in.corked)
+			http_hs_unwatch(r->conn);
 		http_mstate(r->conn, WM_READING);
 		__atomic_store_n(&r->conn->idle, 0, __ATOMIC_RELAXED);
 		if (cur == 0 || dl < cur)
@@ -470,6 +509,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	http_moved();
 	if (r == NULL)
 		return;
+	if (r->conn != NULL)
+		http_uncork(r->conn);
 	if (r->status != 0) {
 		__atomic_add_fetch(&http_requests, 1, __ATOMIC_RELAXED);
 		metrics_request(http_metrics(), r->mloc, r->status, r->bytes,
@@ -565,6 +606,22 @@ http_hsts(struct server *s, struct req *r, struct MHD_Response *resp)
 		    MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, s->hsts);
 }
 
+/* A static answer of a few kilobytes over TLS to a GET without a body:
+ * GnuTLS holds its header and body until it is complete (http_uncork()),
+ * so that they go out as one record and one write, not two (the client
+ * reads and decrypts one record, not two). */
+static void
+http_cork(struct req *r, unsigned status, unsigned long long bytes)
+{
+	struct conn *cn = r->conn;
+
+	if (cn == NULL || !cn->tls || r->fr != NULL || bytes == 0 ||
+	    bytes > HTTP_CORK_MAX || (status != 200 && status != 206) ||
+	    r->body != 0 || r->chunked || strcmp(r->method, "GET") != 0)
+		return;
+	tls_cork(&cn->tls_in);
+}
+
 static enum MHD_Result
 http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
     unsigned status, struct MHD_Response *resp, unsigned long long bytes,
@@ -581,6 +638,7 @@ http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
 	r->status = (int)status;
 	r->bytes = strcmp(r->method, "HEAD") == 0 || status == 304 ? 0 :
 	    bytes;
+	http_cork(r, status, r->bytes);
 	rc = MHD_queue_response(c, status, resp);
 	if (fresh)
 		MHD_destroy_response(resp);

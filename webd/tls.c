@@ -12,12 +12,16 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -553,6 +557,41 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 	if (n > 0 && in->turn != NULL)
 		in->turn->moved++;
 	return n;
+}
+
+int
+tls_cork(struct tls_in *in)
+{
+	int queued;
+
+	if (in->corked)
+		return 1;
+	if (in->session == NULL ||
+	    ioctl(in->fd, SIOCOUTQ, &queued) == -1 || queued != 0)
+		return 0;
+	gnutls_record_cork(in->session);
+	in->corked = 1;
+	return 1;
+}
+
+int
+tls_uncork(struct tls_in *in)
+{
+	int one = 1;
+	ssize_t n;
+
+	if (!in->corked)
+		return 0;
+	n = gnutls_record_uncork(in->session, 0);
+	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+		return 1;	/* corked again, with the rest */
+	in->corked = 0;
+	if (n < 0)
+		return -1;
+	/* libmicrohttpd corks the socket and pushes after its last send,
+	 * which found nothing to send: push what we sent */
+	setsockopt(in->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
 }
 
 void

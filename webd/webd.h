@@ -485,6 +485,7 @@ struct tls_in {
 	int watched;
 	int grace;		/* one more turn after GnuTLS ran dry */
 	int suspended;		/* waits for a backend, not for its socket */
+	int corked;		/* GnuTLS holds what is sent (tls_cork()) */
 };
 
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
@@ -498,6 +499,19 @@ int tls_session_start(void *session, int *done, struct tls_in *in);
 
 /* Frees what in holds and takes it off its turn's watch. */
 void tls_in_free(struct tls_in *in);
+
+/* Makes GnuTLS hold what is sent on the connection until tls_uncork(),
+ * so that a response's header and body (libmicrohttpd 0.9.75 sends them
+ * with two gnutls_record_send() calls) go out as one record, unless its
+ * socket still has bytes queued (the record might then not fit in it at
+ * once). 1 when corked, 0 when not. */
+int tls_cork(struct tls_in *in);
+
+/* Sends what tls_cork() held, as few records as it fits in, and pushes
+ * it out of the socket. 0 when done (or nothing was held); 1 when the
+ * socket took only part (the rest stays held: call again once it is
+ * writable); -1 on an error of the session. */
+int tls_uncork(struct tls_in *in);
 
 /* After a turn of the daemons that moved nothing (t->moved unchanged):
  * 1 when a watched connection may still have bytes that libmicrohttpd has

@@ -13,6 +13,9 @@ raw.py tlsidle PORT N SECONDS  as idle, over TLS: N connections, each
     with its handshake done and one request answered, held for SECONDS
 raw.py count PORT N  open N connections at once, send a request on each,
     print how many got an HTTP answer
+raw.py tlsrecords PORT N PATH  over one TLS connection, N GETs of PATH one
+    after the other; print how many TLS records each answer came in (the
+    first also holds TLS 1.3's session tickets)
 raw.py notify PATH SECONDS  receive sd_notify datagrams on the Unix socket
     PATH for SECONDS, one message per line on stdout
 """
@@ -84,6 +87,15 @@ def idle(port, n, seconds):
     time.sleep(seconds)
 
 
+def content_length(head):
+    """The Content-Length of a response header (bytes), or 0."""
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            return int(v)
+    return 0
+
+
 def tlsidle(port, n, seconds):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -97,16 +109,75 @@ def tlsidle(port, n, seconds):
         while b"\r\n\r\n" not in got:
             got += s.recv(4096)
         head, body = got.split(b"\r\n\r\n", 1)
-        want = 0
-        for line in head.split(b"\r\n")[1:]:
-            k, _, v = line.partition(b":")
-            if k.strip().lower() == b"content-length":
-                want = int(v)
+        want = content_length(head)
         while len(body) < want:
             body += s.recv(4096)
         conns.append(s)
     print("open", len(conns), flush=True)
     time.sleep(seconds)
+
+
+class Records:
+    """A TLS client on a socket that counts the records it receives."""
+
+    def __init__(self, port):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = ctx.wrap_bio(self.inc, self.out)
+        self.raw = b""
+        self.records = 0
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self.flush()
+                self.receive()
+        self.flush()
+
+    def flush(self):
+        data = self.out.read()
+        if data:
+            self.sock.sendall(data)
+
+    def receive(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("closed")
+        self.raw += data
+        while len(self.raw) >= 5:
+            end = 5 + int.from_bytes(self.raw[3:5], "big")
+            if len(self.raw) < end:
+                break
+            self.records += 1
+            self.raw = self.raw[end:]
+        self.inc.write(data)
+
+    def get(self, path):
+        """The number of records the answer to a GET of path came in."""
+        self.tls.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        self.flush()
+        self.records = 0
+        got = b""
+        while True:
+            try:
+                got += self.tls.read(65536)
+            except ssl.SSLWantReadError:
+                self.receive()
+                continue
+            if b"\r\n\r\n" not in got:
+                continue
+            head, body = got.split(b"\r\n\r\n", 1)
+            if len(body) >= content_length(head):
+                return self.records
+
+
+def tlsrecords(port, n, path):
+    r = Records(port)
+    print(" ".join(str(r.get(path)) for _ in range(n)))
 
 
 def count(port, n):
@@ -161,6 +232,8 @@ def main():
         idle(port, int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "tlsidle":
         tlsidle(port, int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "tlsrecords":
+        tlsrecords(port, int(sys.argv[3]), sys.argv[4])
     else:
         sys.exit(__doc__)
 

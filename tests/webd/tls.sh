@@ -477,7 +477,8 @@ check "the client's bytes are not logged" not grep -q 'MARKER' "$tmp/webd.log"
 # and is answered, and while 50 of them wait for their second flight webd
 # sleeps (libmicrohttpd 0.9.75 alone would run them again on every turn of
 # its loop: about 1 s of running or runnable time per second per thread).
-# A second webd, with room in its header_timeout for the pauses.
+# A second webd, with room in its header_timeout for the pauses (and for
+# the records below).
 pport=$(freeport)
 cat >"$tmp/pause.conf" <<EOF
 [server]
@@ -504,6 +505,19 @@ check "50 clients pausing mid-handshake: all answered (${answered:-none})" \
     [ "${answered:-0}" = 50 ]
 check "webd sleeps while 50 handshakes wait (busy ${busy:-?} s/s, < 0.2)" \
     awk -v b="${busy:-9}" 'BEGIN { exit !(b < 0.2) }'
+head -c 1024 /dev/urandom >"$root/1k.bin"
+
+# --- a small answer over TLS is one record: GnuTLS holds the header
+# until the body follows (libmicrohttpd 0.9.75 sends them with two
+# gnutls_record_send() calls: two records, which the client reads and
+# decrypts one by one). The first answer on a connection may share its
+# records with TLS 1.3's session tickets.
+recs=$(python3 "$SRCDIR/tests/webd/raw.py" tlsrecords "$pport" 3 /1k.bin)
+check "a 1 KiB answer over TLS in one record (records per answer: ${recs:-none})" \
+    [ "${recs#* }" = "1 1" ]
+recs=$(python3 "$SRCDIR/tests/webd/raw.py" tlsrecords "$pport" 2 /big.bin)
+check "a 4 MB answer over TLS: its header, then records of 16 KiB, not held (${recs:-none})" \
+    [ "${recs#* }" = 246 ]
 kill "$ppid"
 
 # --- SIGHUP: a new certificate under a steady load, with no failed

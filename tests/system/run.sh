@@ -35,15 +35,21 @@ start=$(date +%s)
 if [ "${FOOBAR_SYSTEM_NO_BUILD:-}" != 1 ]; then
 	FOOBAR_DEB_NEXT=1 "$top/tests/system/build-debs.sh"
 fi
+# cluster_deb FILE: one of several servers' packages, which are make
+# cluster-check's (HAProxy would take port 80, the firewall would close
+# it): left out of both sets here.
+cluster_deb() {
+	case $1 in
+	*/foobar-cluster_* | */foobar-lb_* | */foobar-web_* | */foobar-db_* | \
+	    */foobar-arbitrator_*) return 0 ;;
+	esac
+	return 1
+}
 shopt -s nullglob
 debs=()
 for d in "$debdir"/*.deb; do
-	# Several servers' packages are make cluster-check's (HAProxy would
-	# take port 80, the firewall would close it).
-	case $d in
-	*-dbgsym_* | */foobar-cluster_* | */foobar-lb_* | */foobar-web_* | \
-	    */foobar-db_* | */foobar-arbitrator_*) continue ;;
-	esac
+	case $d in *-dbgsym_*) continue ;; esac
+	cluster_deb "$d" && continue
 	debs+=("$d")
 done
 shopt -u nullglob
@@ -86,8 +92,9 @@ cp "${debs[@]}" "$run/root$cdir/debs/"
 # The higher-versioned set the upgrade test (debian/tests/upgrade) installs.
 if [ -d "$debdir-next" ]; then
 	mkdir -p "$run/root$cdir/debs-next"
-	cp "$debdir-next"/*.deb "$run/root$cdir/debs-next/"
-	rm -f "$run/root$cdir/debs-next"/foobar-{cluster,lb,web,db}_*.deb
+	for d in "$debdir-next"/*.deb; do
+		cluster_deb "$d" || cp "$d" "$run/root$cdir/debs-next/"
+	done
 fi
 # autopkgtest runs the tests from the (unbuilt) source tree: only debian/
 # is needed, plus anything the tests read.

@@ -848,17 +848,8 @@ sc_db_arbitrator() {
 # three, a majority, so the site keeps taking writes; the node comes back
 # and catches up (IST from the only other copy).
 sc_db_garbd() {
-	local w t0
-	w=$(writer web1)
-	[ -n "$w" ] || { say "no writer"; return 1; }
 	all_synced || { say "not 3 members before the kill"; return 1; }
-	sleep 2
-	t0=$(date +%s)
-	kill9 "$w" mariadb.service || return 1
-	resynced 60 || return 1
-	wait_until 20 one_writer || { say "two writers after $w came back"; return 1; }
-	sleep 2
-	EXTRA=", $w killed, synced again after $(($(date +%s) - t0)) s, writer $(writer web1)"
+	sc_db_kill
 }
 
 # After it: every 201 of db-arbitrator and db-garbd is on both db hosts,

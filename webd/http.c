@@ -1,20 +1,15 @@
-/* http.c - the HTTP side on libmicrohttpd: loop threads, connection limits
- * and deadlines, routing, static files. The only file of webd that
- * includes <microhttpd.h>.
- *
- * Each loop thread runs one epoll set holding its libmicrohttpd daemons'
- * epoll fds (a daemon per listening socket, in external-loop mode, all
- * threads accepting on the same sockets), its FastCGI backend connections
- * (fwd.c) and an eventfd for the main thread's requests. A forwarded
- * request is parsed, sent to the backend, answered and written back by
- * the same thread, as in nginx's workers. */
-#include "webd.h"
+/* http.c - the HTTP side on libmicrohttpd: its callbacks, connection
+ * limits and deadlines, routing, forwarding to FastCGI (fwd.c), strict
+ * reading (strict.c), the servers and the /metrics listener. The loop
+ * threads that run its daemons are in loop.c, the answers from files in
+ * static.c; the three share http.h, the only header of webd that includes
+ * <microhttpd.h>. */
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -23,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,101 +29,8 @@
  * past the body deadline), the connection is kept half-open this long for
  * the client to read it, reading and dropping what it still sends. */
 #define HTTP_LINGER_MS 2000
-/* How often a loop looks at its bodies' deadlines. */
-#define HTTP_BODY_TICK_MS 100
-/* The longest a loop waits for an event when its HTTPS daemon says "run
- * me again now" after a turn that did nothing (see loop_once()). */
-#define LOOP_IDLE_TURN_MS 100
 /* The largest body sent with its header as one TLS record (http_cork()). */
 #define HTTP_CORK_MAX (12 * 1024)
-
-/* One client connection (MHD's socket context). */
-struct conn {
-	struct server *srv;
-	int fd;
-	int counted;		/* in the per-address count */
-	long long deadline;	/* monotonic ms; 0: none (atomic) */
-	int idle;		/* between two requests (atomic) */
-	int lingering;		/* answered mid-body; closing (atomic) */
-	int mstate;		/* WM_* for metrics */
-	int tls;		/* an HTTPS connection */
-	int tls_done;		/* its handshake is complete */
-	/* in its loop's epoll until its first request (http_hs_watch()), and
-	 * while GnuTLS holds part of a response (http_uncork()) */
-	struct webd_ev hs_ev;
-	int hs_epfd;		/* that epoll, or -1 */
-	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
-	int requests;		/* requests begun on it (atomic) */
-	int swept;		/* closed by server_sweep() */
-	char addr[INET6_ADDRSTRLEN];
-	unsigned port;
-	char saddr[INET6_ADDRSTRLEN];	/* our end, once asked for */
-	char sport[8];
-	struct conn *prev, *next;
-};
-
-/* One request (MHD's request context, made by the URI log callback). */
-struct req {
-	struct conn *conn;
-	char addr[64];		/* the client: the peer, or behind a proxy */
-	char *uri;		/* the raw request target */
-	char method[16];
-	char version[12];
-	int started;
-	int status;
-	unsigned long long bytes;
-	long long body;		/* request body bytes received */
-	/* a chunked body: webd counts its length for CONTENT_LENGTH, and
-	 * closes the connection after the answer */
-	int chunked;
-	int too_big;
-	int aborted;		/* answered mid-body: drop the rest */
-	long long body_start;	/* monotonic ms */
-	long long body_deadline;	/* 0: no body under way */
-	struct req *bprev, *bnext;	/* the loop's bodies under way */
-	int bad_path;		/* answer 400 */
-	int acme;		/* served from acme_root */
-	int redirect;		/* redirect_https: answer 301 */
-	struct fwd_req *fr;	/* forwarded to FastCGI */
-	struct MHD_Connection *mc;
-	struct loop *loop;	/* the thread that forwards it */
-	struct req *fprev, *fnext;	/* the loop's forwarded requests */
-	uint64_t t0;		/* the request line came (metrics_now_us) */
-	unsigned mloc;		/* metrics_location() */
-};
-
-/* One libmicrohttpd daemon of a loop: its epoll fd is in the loop's set. */
-struct loop_mhd {
-	struct webd_ev ev;	/* first: epoll's data.ptr */
-	struct loop *loop;
-	struct MHD_Daemon *d;
-	int tls;
-};
-
-enum { LOOP_QUIESCE = 1, LOOP_STOP = 2 };
-
-/* A loop thread. */
-struct loop {
-	struct webd_ev ev;	/* the eventfd: requests from the main thread */
-	pthread_t thread;
-	int started;
-	int epfd, evfd;
-	struct loop_mhd *mhd;
-	size_t nmhd;
-	struct fwd_loop *fwd;
-	struct req *fwds;	/* forwarded requests in flight */
-	struct req *bodies;	/* requests whose body is coming */
-	long long body_tick;	/* next look at their deadlines */
-	struct wmetrics *metrics;	/* this thread's counters */
-	struct server *srv;
-	int run_mhd;		/* a daemon has work: MHD_run() it */
-	struct tls_turn turn;	/* what its TLS connections did */
-	int tls_idle;		/* the last turn did nothing for them */
-	int cmd;		/* LOOP_* (atomic) */
-	int quiesced;
-};
-
-#define HTTP_IP_BUCKETS 1024
 
 /* Connections from one address, for max_connections_per_ip. */
 struct ipcount {
@@ -138,52 +39,16 @@ struct ipcount {
 	char addr[INET6_ADDRSTRLEN];
 };
 
-struct server {
-	struct webd_config *cf;
-	struct accesslog *al;
-	struct cache *cache;
-	int rootfd;
-	char rootpath[PATH_MAX];
-	struct loop *loops;
-	size_t nloops;
-	pthread_mutex_t lock;	/* conns, ips */
-	struct conn *conns;
-	struct ipcount *ips[HTTP_IP_BUCKETS];
-	unsigned nconns;	/* atomic */
-	int draining;		/* atomic */
-	int close_idle;		/* atomic */
-	unsigned rr;		/* round robin over backends (atomic) */
-	/* requests refused as ambiguous or malformed, by http_strict() or
-	 * libmicrohttpd itself (atomic) */
-	unsigned long long requests_refused;
-	unsigned *mloc;		/* metrics_location() of each location */
-	struct tls_ctx *tls;	/* the certificates of the HTTPS daemons */
-	unsigned https_port;	/* of the first HTTPS socket, or 443 */
-	int acmefd;		/* acme_root, or -1 */
-	char acmepath[PATH_MAX];
-	char hsts[32];		/* the Strict-Transport-Security value */
-};
-
 /* The loop of the calling thread (MHD's callbacks run on it). */
-static __thread struct loop *http_loop;
+__thread struct loop *http_loop;
 
 /* A callback of libmicrohttpd ran: the turn did something. */
-static void
+void
 http_moved(void)
 {
 	if (http_loop != NULL)
 		http_loop->turn.moved++;
 }
-
-/* What is sent for a file. */
-struct http_file {
-	const char *type;
-	char etag[64];
-	time_t mtime;
-	long long size;
-	int gz;
-	int vary;
-};
 
 static unsigned long long http_requests;
 
@@ -202,7 +67,7 @@ http_mstate(struct conn *cn, int to)
 	cn->mstate = to;
 }
 
-static long long
+long long
 http_now_ms(void)
 {
 	struct timespec ts;
@@ -598,7 +463,7 @@ server_connections(struct server *s)
 /* --- responses --- */
 
 /* Strict-Transport-Security on https answers, when [tls] hsts is set. */
-static void
+void
 http_hsts(struct server *s, struct req *r, struct MHD_Response *resp)
 {
 	if (s->hsts[0] != '\0' && r->conn != NULL && r->conn->tls)
@@ -622,7 +487,7 @@ http_cork(struct req *r, unsigned status, unsigned long long bytes)
 	tls_cork(&cn->tls_in);
 }
 
-static enum MHD_Result
+enum MHD_Result
 http_queue(struct server *s, struct MHD_Connection *c, struct req *r,
     unsigned status, struct MHD_Response *resp, unsigned long long bytes,
     int fresh)
@@ -687,378 +552,17 @@ http_error_retry(struct server *s, struct MHD_Connection *c, struct req *r,
 	return http_queue(s, c, r, status, resp, (unsigned long long)n, 1);
 }
 
-static enum MHD_Result
+enum MHD_Result
 http_error(struct server *s, struct MHD_Connection *c, struct req *r,
     unsigned status, int close)
 {
 	return http_error_retry(s, c, r, status, close, NULL);
 }
 
-static void
-http_file_headers(struct MHD_Response *resp, const struct http_file *f)
-{
-	char date[32];
-
-	cond_date_format(date, sizeof(date), f->mtime);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-	if (f->vary)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
-		    "Accept-Encoding");
-}
-
-/* Headers of a response with the file's content (200 or 206). */
-static void
-http_content_headers(struct MHD_Response *resp, const struct http_file *f)
-{
-	http_file_headers(resp, f);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	if (f->gz)
-		MHD_add_response_header(resp,
-		    MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-}
-
-static const char *
+const char *
 http_header(struct MHD_Connection *c, const char *name)
 {
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-}
-
-/* 304/412 answers, or 0 to go on. */
-static enum MHD_Result
-http_conditional(struct server *s, struct MHD_Connection *c, struct req *r,
-    const struct http_file *f, int *done)
-{
-	struct cond_req cr;
-	struct MHD_Response *resp;
-	int v;
-
-	*done = 0;
-	cr.if_match = http_header(c, MHD_HTTP_HEADER_IF_MATCH);
-	cr.if_none_match = http_header(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	cr.if_modified_since = http_header(c,
-	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	cr.if_unmodified_since = http_header(c,
-	    MHD_HTTP_HEADER_IF_UNMODIFIED_SINCE);
-	if (cr.if_match == NULL && cr.if_none_match == NULL &&
-	    cr.if_modified_since == NULL && cr.if_unmodified_since == NULL)
-		return MHD_YES;
-	cr.get_or_head = 1;
-	v = cond_evaluate(&cr, f->etag, f->mtime);
-	if (v == COND_PROCEED)
-		return MHD_YES;
-	*done = 1;
-	if (v == COND_FAILED)
-		return http_error(s, c, r, 412, 0);
-	resp = MHD_create_response_from_buffer(0, NULL,
-	    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
-		return MHD_NO;
-	http_file_headers(resp, f);
-	return http_queue(s, c, r, 304, resp, 0, 1);
-}
-
-/* libmicrohttpd reads a file response 4 KiB at a time where it cannot
- * use sendfile(2), as over TLS: a pread, a 4 KiB record and a send for
- * every 4 KiB. Over TLS webd reads for it in blocks of a full record. */
-#define HTTP_TLS_FILE_BLOCK (16 * 1024)
-
-/* A file being sent over TLS: the fd and where the answer starts. */
-struct http_tls_file {
-	int fd;
-	uint64_t off;
-};
-
-static ssize_t
-http_tls_file_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct http_tls_file *tf = cls;
-	ssize_t n = pread(tf->fd, buf, max, (off_t)(tf->off + pos));
-
-	http_moved();
-	/* a file that shrank under us ends the connection, as MHD's own */
-	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
-}
-
-static void
-http_tls_file_free(void *cls)
-{
-	struct http_tls_file *tf = cls;
-
-	close(tf->fd);
-	free(tf);
-}
-
-/* A response of len bytes of fd from off (sendfile on plain HTTP, blocks
- * of HTTP_TLS_FILE_BLOCK over TLS), which takes fd over; NULL, fd still
- * the caller's, when out of memory. */
-static struct MHD_Response *
-http_file_response(const struct req *r, int fd, uint64_t off, uint64_t len)
-{
-	struct http_tls_file *tf;
-	struct MHD_Response *resp;
-
-	if (r->conn == NULL || !r->conn->tls)
-		return MHD_create_response_from_fd_at_offset64(len, fd, off);
-	if ((tf = malloc(sizeof(*tf))) == NULL)
-		return NULL;
-	tf->fd = fd;
-	tf->off = off;
-	resp = MHD_create_response_from_callback(len, HTTP_TLS_FILE_BLOCK,
-	    http_tls_file_read, tf, http_tls_file_free);
-	if (resp == NULL)
-		free(tf);
-	return resp;
-}
-
-/* Answers for a file whose content is in data (cached, shared response
- * full) or behind fd (which this takes over). */
-static enum MHD_Result
-http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
-    const struct http_file *f, struct MHD_Response *full,
-    const unsigned char *data, int fd)
-{
-	struct MHD_Response *resp;
-	const char *range;
-	long long first, last;
-	enum MHD_Result rc;
-	char cr[96];
-	int done, v;
-
-	rc = http_conditional(s, c, r, f, &done);
-	if (done || rc == MHD_NO)
-		goto out;
-	range = strcmp(r->method, "GET") == 0 ?
-	    http_header(c, MHD_HTTP_HEADER_RANGE) : NULL;
-	if (range != NULL && cond_range_applies(http_header(c,
-	    MHD_HTTP_HEADER_IF_RANGE), f->etag, f->mtime)) {
-		v = range_parse(range, strlen(range), f->size, &first, &last);
-		if (v == RANGE_UNSATISFIABLE) {
-			resp = MHD_create_response_from_buffer(0, NULL,
-			    MHD_RESPMEM_PERSISTENT);
-			if (resp == NULL)
-				goto fail;
-			snprintf(cr, sizeof(cr), "bytes */%lld", f->size);
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-			rc = http_queue(s, c, r, 416, resp, 0, 1);
-			goto out;
-		}
-		if (v == RANGE_OK) {
-			size_t len = (size_t)(last - first + 1);
-
-			if (data != NULL)
-				resp = MHD_create_response_from_buffer(len,
-				    (void *)(uintptr_t)(data + first),
-				    MHD_RESPMEM_MUST_COPY);
-			else
-				resp = http_file_response(r, fd,
-				    (uint64_t)first, len);
-			if (resp == NULL)
-				goto fail;
-			fd = -1;
-			http_content_headers(resp, f);
-			snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", first,
-			    last, f->size);
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-			rc = http_queue(s, c, r, 206, resp, len, 1);
-			goto out;
-		}
-	}
-	if (full != NULL) {
-		rc = http_queue(s, c, r, 200, full, (unsigned long long)f->size,
-		    0);
-		goto out;
-	}
-	resp = http_file_response(r, fd, 0, (uint64_t)f->size);
-	if (resp == NULL)
-		goto fail;
-	fd = -1;
-	http_content_headers(resp, f);
-	rc = http_queue(s, c, r, 200, resp, (unsigned long long)f->size, 1);
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-fail:
-	rc = http_error(s, c, r, 500, 0);
-	goto out;
-}
-
-static void
-http_resp_free(void *p)
-{
-	MHD_destroy_response(p);
-}
-
-/* Reads a small file whole; the response made from it is queued and, when
- * the cache takes it, kept for the next requests. */
-static enum MHD_Result
-http_answer_cacheable(struct server *s, struct MHD_Connection *c,
-    struct req *r, const struct http_file *f, const char *key,
-    const struct stat *st, int fd)
-{
-	struct cache_entry *e;
-	struct MHD_Response *resp;
-	unsigned char *buf;
-	size_t got = 0;
-	enum MHD_Result rc;
-
-	buf = malloc((size_t)f->size + 1);
-	if (buf == NULL)
-		return http_answer(s, c, r, f, NULL, NULL, fd);
-	while (got < (size_t)f->size) {
-		ssize_t n = pread(fd, buf + got, (size_t)f->size - got,
-		    (off_t)got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != (size_t)f->size) {	/* changed under us */
-		free(buf);
-		return http_answer(s, c, r, f, NULL, NULL, fd);
-	}
-	close(fd);
-	resp = MHD_create_response_from_buffer_with_free_callback(got, buf,
-	    free);
-	if (resp == NULL) {
-		free(buf);
-		return http_error(s, c, r, 500, 0);
-	}
-	http_content_headers(resp, f);
-	http_hsts(s, r, resp);
-	e = calloc(1, sizeof(*e));
-	if (e == NULL || (e->key = strdup(key)) == NULL) {
-		free(e);
-		rc = http_answer(s, c, r, f, resp, buf, -1);
-		MHD_destroy_response(resp);
-		return rc;
-	}
-	e->gz = f->gz;
-	e->dev = st->st_dev;
-	e->ino = st->st_ino;
-	e->size = st->st_size;
-	e->mtime = st->st_mtim;
-	e->ctime = st->st_ctim;
-	snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
-	e->data = buf;
-	e->resp = resp;
-	rc = http_answer(s, c, r, f, resp, buf, -1);
-	cache_insert(s->cache, e);	/* takes our reference to resp */
-	return rc;
-}
-
-/* The file to send for rel: the index of a directory, the .gz variant. */
-static enum MHD_Result
-http_static(struct server *s, struct MHD_Connection *c, struct req *r,
-    const char *rel, int dir)
-{
-	char path[WEBD_PATH_MAX + 32], gzpath[WEBD_PATH_MAX + 40];
-	char key[WEBD_PATH_MAX + 40];
-	struct http_file f;
-	struct stat st, gst;
-	const char *send;
-	int fd, status, cacheable;
-	int rootfd = r->acme ? s->acmefd : s->rootfd;
-	const char *rootpath = r->acme ? s->acmepath : s->rootpath;
-
-	if (rootfd == -1)
-		return http_error(s, c, r, 404, 0);
-
-	if (fstatat(rootfd, rel[0] ? rel : ".", &st, 0) == -1)
-		return http_error(s, c, r, errno == EACCES ? 403 : 404, 0);
-	if (S_ISDIR(st.st_mode)) {
-		if (!dir) {
-			struct MHD_Response *resp;
-			const char *q = strchr(r->uri, '?');
-			char loc[WEBD_PATH_MAX * 3 + 64];
-			size_t n;
-
-			loc[0] = '/';
-			n = 1 + path_encode(loc + 1, sizeof(loc) - 2, rel);
-			if (n > 1)
-				loc[n++] = '/';
-			loc[n] = '\0';
-			if (q != NULL && strlen(q) + n < sizeof(loc) &&
-			    strpbrk(q, "\r\n\t ") == NULL)
-				snprintf(loc + n, sizeof(loc) - n, "%s", q);
-			resp = MHD_create_response_from_buffer(0, NULL,
-			    MHD_RESPMEM_PERSISTENT);
-			if (resp == NULL)
-				return MHD_NO;
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_LOCATION, loc);
-			return http_queue(s, c, r, 301, resp, 0, 1);
-		}
-		snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "",
-		    s->cf->index);
-		if (fstatat(rootfd, path, &st, 0) == -1)
-			return http_error(s, c, r, 404, 0);
-	} else {
-		if (dir)
-			return http_error(s, c, r, 404, 0);
-		snprintf(path, sizeof(path), "%s", rel);
-	}
-	if (!S_ISREG(st.st_mode))
-		return http_error(s, c, r, 404, 0);
-	memset(&f, 0, sizeof(f));
-	f.type = mime_type(path);
-	send = path;
-	if (s->cf->gzip_static) {
-		snprintf(gzpath, sizeof(gzpath), "%s.gz", path);
-		if (file_accepts_gzip(http_header(c,
-		    MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
-		    fstatat(rootfd, gzpath, &gst, 0) == 0 &&
-		    S_ISREG(gst.st_mode)) {
-			f.gz = 1;
-			f.vary = 1;
-			st = gst;
-			send = gzpath;
-		}
-	}
-	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
-	    !r->chunked && !r->acme &&
-	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
-	/* https answers with Strict-Transport-Security are cached apart;
-	 * \1 starts no path */
-	snprintf(key, sizeof(key), "%s%s", s->hsts[0] != '\0' &&
-	    r->conn != NULL && r->conn->tls ? "\1" : "", path);
-	if (cacheable) {
-		const struct cache_entry *e;
-
-		cache_rdlock(s->cache);
-		e = cache_find(s->cache, key, f.gz, &st);
-		if (e != NULL) {
-			enum MHD_Result rc;
-
-			snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
-			f.mtime = e->mtime.tv_sec;
-			f.size = e->size;
-			rc = http_answer(s, c, r, &f, e->resp, e->data, -1);
-			cache_unlock(s->cache);
-			return rc;
-		}
-		cache_unlock(s->cache);
-	}
-	fd = file_open(rootfd, rootpath, send, &status);
-	if (fd == -1)
-		return http_error(s, c, r, (unsigned)status, 0);
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return http_error(s, c, r, 404, 0);
-	}
-	if (!f.gz && s->cf->gzip_static &&
-	    fstatat(rootfd, gzpath, &gst, 0) == 0 && S_ISREG(gst.st_mode))
-		f.vary = 1;
-	file_etag(f.etag, sizeof(f.etag), &st);
-	f.mtime = st.st_mtim.tv_sec;
-	f.size = st.st_size;
-	if (cacheable && st.st_size <= s->cf->cache_max_file)
-		return http_answer_cacheable(s, c, r, &f, key, &st, fd);
-	return http_answer(s, c, r, &f, NULL, NULL, fd);
 }
 
 /* --- request bodies: read whole, within a deadline --- */
@@ -1109,7 +613,7 @@ http_body_unwatch(struct req *r)
  * write to while it reads a body, and our side of the connection is shut.
  * The rest of the body is dropped; the connection is closed when the
  * client closes it, or after HTTP_LINGER_MS. */
-static void
+void
 http_body_abort(struct req *r, unsigned status)
 {
 	struct conn *cn = r->conn;
@@ -1837,7 +1341,7 @@ http_route(struct server *s, struct MHD_Connection *c, struct req *r)
 		return http_error(s, c, r, 400, 0);
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
 		return http_error(s, c, r, 405, 0);
-	return http_static(s, c, r, rel, dir);
+	return static_serve(s, c, r, rel, dir);
 }
 
 static enum MHD_Result
@@ -1934,182 +1438,8 @@ server_check_root(const struct webd_config *cf, char *err, size_t errlen)
 	    errlen);
 }
 
-/* --- loop threads --- */
-
-static void
-loop_mhd_event(struct webd_ev *ev, unsigned events)
-{
-	((struct loop_mhd *)ev)->loop->run_mhd = 1;
-}
-
-/* Runs the daemons once, and notes whether that did nothing for the TLS
- * connections: no byte read or sent, no callback, nothing GnuTLS or the
- * read-ahead still holds for libmicrohttpd. */
-static void
-loop_run_mhd(struct loop *l)
-{
-	unsigned long moved = l->turn.moved;
-	size_t i;
-
-	l->run_mhd = 0;
-	for (i = 0; i < l->nmhd; i++)
-		MHD_run(l->mhd[i].d);
-	l->tls_idle = l->turn.moved == moved && !tls_turn_owed(&l->turn);
-}
-
-/* A daemon's timeout for epoll_wait, or -1 for none. libmicrohttpd 0.9.75
- * says 0 (run me again now) while a TLS connection waits for the client's
- * next handshake flight (MHD_run_tls_handshake_() leaves it "read ready",
- * so each turn retries gnutls_handshake() on an empty socket). After a
- * turn that did nothing for the TLS connections, another turn before an
- * event can do nothing either: its socket, the read-ahead and GnuTLS were
- * empty for each of them, every other connection is waiting for an epoll
- * edge or is suspended (its resumption is an event), and the accept of a
- * new connection or a callback would have counted. So that 0 becomes a
- * wait for an event, bounded by LOOP_IDLE_TURN_MS so that libmicrohttpd's
- * own timeouts, which its 0 hides, still come. */
-static long long
-loop_mhd_timeout(struct loop *l, const struct loop_mhd *m)
-{
-	MHD_UNSIGNED_LONG_LONG mt;
-
-	if (MHD_get_timeout(m->d, &mt) != MHD_YES)
-		return -1;
-	if (mt == 0 && m->tls && l->tls_idle)
-		return LOOP_IDLE_TURN_MS;
-	return mt > LLONG_MAX ? LLONG_MAX : (long long)mt;
-}
-
-/* Stops accepting: the daemons give their listening sockets back (our
- * duplicates), so that the others' stay open. */
-static void
-loop_quiesce(struct loop *l)
-{
-	size_t i;
-
-	if (l->quiesced)
-		return;
-	l->quiesced = 1;
-	for (i = 0; i < l->nmhd; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(l->mhd[i].d);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-	}
-}
-
-/* The main thread's requests (LOOP_*). */
-static void
-loop_command(struct webd_ev *ev, unsigned events)
-{
-	struct loop *l = (struct loop *)ev;
-	uint64_t v;
-
-	if (read(l->evfd, &v, sizeof(v)) < 0) {
-		/* nothing pending */
-	}
-	if (__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_QUIESCE)
-		loop_quiesce(l);
-}
-
-static void
-loop_post(struct loop *l, int cmd)
-{
-	uint64_t one = 1;
-
-	__atomic_or_fetch(&l->cmd, cmd, __ATOMIC_RELEASE);
-	if (write(l->evfd, &one, sizeof(one)) < 0) {
-		/* the counter is non-zero already */
-	}
-}
-
-/* 408 for bodies past their deadline (413 for one too large, being
- * dropped). Returns the ms until the next look, or -1 for none. */
-static long long
-loop_bodies(struct loop *l)
-{
-	long long now;
-	struct req *r, *nx;
-
-	if (l->bodies == NULL)
-		return -1;
-	now = http_now_ms();
-	if (now < l->body_tick)
-		return l->body_tick - now;
-	l->body_tick = now + HTTP_BODY_TICK_MS;
-	for (r = l->bodies; r != NULL; r = nx) {
-		nx = r->bnext;
-		if (now < r->body_deadline)
-			continue;
-		log_info("%s: request body too slow (%lld bytes in %lld ms), "
-		    "closing", r->conn ? r->conn->addr : "?", r->body,
-		    now - r->body_start);
-		http_body_abort(r, r->too_big ? 413 : 408);
-	}
-	return HTTP_BODY_TICK_MS;
-}
-
-/* Waits for events (up to max_ms, or the nearest deadline) and handles
- * them: fwd's directly, libmicrohttpd's by running the daemons once for
- * the whole batch, after the backends' answers have resumed their
- * connections. */
-static void
-loop_once(struct loop *l, long long max_ms)
-{
-	struct epoll_event evs[64];
-	long long t = max_ms, f = fwd_loop_tick(l->fwd), b = loop_bodies(l);
-	size_t i;
-	int n;
-
-	if (l->run_mhd)
-		t = 0;
-	for (i = 0; i < l->nmhd && t > 0; i++) {
-		long long mt = loop_mhd_timeout(l, &l->mhd[i]);
-
-		if (mt >= 0 && mt < t)
-			t = mt;
-	}
-	if (f >= 0 && f < t)
-		t = f;
-	if (b >= 0 && b < t)
-		t = b;
-	n = epoll_wait(l->epfd, evs, 64, (int)t);
-	for (i = 0; n > 0 && i < (size_t)n; i++) {
-		struct webd_ev *ev = evs[i].data.ptr;
-
-		ev->fn(ev, evs[i].events);
-	}
-	if (n == 0)
-		l->run_mhd = 1;	/* a deadline, maybe libmicrohttpd's */
-	if (l->run_mhd)
-		loop_run_mhd(l);
-}
-
-static void *
-loop_main(void *arg)
-{
-	struct loop *l = arg;
-	struct req *r;
-	long long until;
-
-	http_loop = l;
-	tls_thread_use(l->srv->tls);
-	while (!(__atomic_load_n(&l->cmd, __ATOMIC_ACQUIRE) & LOOP_STOP))
-		loop_once(l, 1000);
-	/* Requests still waiting on a backend end with 502 (or are cut),
-	 * which resumes them: libmicrohttpd must not stop with connections
-	 * suspended. */
-	loop_quiesce(l);
-	for (r = l->fwds; r != NULL; r = r->fnext)
-		fwd_cancel(r->fr);
-	until = http_now_ms() + 200;
-	while (l->fwds != NULL && http_now_ms() < until)
-		loop_once(l, 10);
-	return NULL;
-}
-
-static struct MHD_Daemon *
-server_daemon(struct server *s, int fd, int tls, unsigned limit)
+struct MHD_Daemon *
+http_daemon(struct server *s, int fd, int tls, unsigned limit)
 {
 	struct webd_config *cf = s->cf;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -2137,95 +1467,6 @@ server_daemon(struct server *s, int fd, int tls, unsigned limit)
 	    tls_priorities(),
 	    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_cert_callback(),
 	    MHD_OPTION_END);
-}
-
-static int
-loop_epoll_add(struct loop *l, int fd, struct webd_ev *ev)
-{
-	struct epoll_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.events = EPOLLIN;
-	e.data.ptr = ev;
-	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e);
-}
-
-/* A loop with a daemon on each of fds[0..nfds-1] (duplicated); its thread
- * is started later. Returns 0, or -1 with a message in err. */
-static int
-loop_init(struct loop *l, struct server *s, const struct server_socket *fds,
-    size_t nfds, unsigned nloops, unsigned limit, char *err, size_t errlen)
-{
-	size_t i;
-
-	l->ev.fn = loop_command;
-	l->srv = s;
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (l->epfd == -1 || l->evfd == -1 ||
-	    loop_epoll_add(l, l->evfd, &l->ev) == -1) {
-		snprintf(err, errlen, "epoll: %s", strerror(errno));
-		return -1;
-	}
-	l->fwd = fwd_loop_new(l->epfd, nloops);
-	l->mhd = calloc(nfds ? nfds : 1, sizeof(*l->mhd));
-	l->metrics = metrics_slot_new();
-	if (l->fwd == NULL || l->mhd == NULL || l->metrics == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < nfds; i++) {
-		struct loop_mhd *m = &l->mhd[i];
-		const union MHD_DaemonInfo *di;
-		int fd = fcntl(fds[i].fd, F_DUPFD_CLOEXEC, 3);
-
-		if (fd == -1) {
-			snprintf(err, errlen, "dup: %s", strerror(errno));
-			return -1;
-		}
-		m->ev.fn = loop_mhd_event;
-		m->loop = l;
-		m->tls = fds[i].tls;
-		m->d = server_daemon(s, fd, fds[i].tls, limit);
-		if (m->d == NULL) {
-			close(fd);
-			snprintf(err, errlen, "libmicrohttpd did not start");
-			return -1;
-		}
-		l->nmhd++;
-		di = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD);
-		if (di == NULL || loop_epoll_add(l, di->epoll_fd, &m->ev) == -1) {
-			snprintf(err, errlen, "libmicrohttpd: no epoll fd");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Stops l's thread (if it runs) and frees what it holds. */
-static void
-loop_free(struct loop *l)
-{
-	size_t i;
-
-	if (l->started) {
-		loop_post(l, LOOP_STOP);
-		pthread_join(l->thread, NULL);
-	}
-	/* what the thread would have done: on this thread now, with no
-	 * thread left to race */
-	http_loop = l;
-	loop_quiesce(l);
-	for (i = 0; i < l->nmhd; i++)
-		MHD_stop_daemon(l->mhd[i].d);
-	http_loop = NULL;
-	metrics_slot_retire(l->metrics);
-	fwd_loop_free(l->fwd);
-	free(l->mhd);
-	if (l->evfd >= 0)
-		close(l->evfd);
-	if (l->epfd >= 0)
-		close(l->epfd);
 }
 
 /* The port of the first HTTPS socket, where redirect_https sends. */
@@ -2308,7 +1549,7 @@ server_start(struct webd_config *cf, struct accesslog *al,
 		goto fail;
 	}
 	if (cf->cache_size > 0 &&
-	    (s->cache = cache_new((size_t)cf->cache_size, http_resp_free)) ==
+	    (s->cache = cache_new((size_t)cf->cache_size, static_resp_free)) ==
 	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -3,7 +3,8 @@
 LIB_SRCS += lib/sd.c
 
 SBIN_PROGRAMS += foobar-webd
-foobar-webd_SRCS = webd/main.c webd/http.c webd/config.c webd/cache.c \
+foobar-webd_SRCS = webd/main.c webd/http.c webd/loop.c webd/static.c \
+	webd/config.c webd/cache.c \
 	webd/file.c webd/accesslog.c webd/path.c webd/range.c webd/cond.c \
 	webd/mime.c webd/fwd.c webd/cgi.c webd/body.c webd/strict.c \
 	webd/realip.c webd/metrics.c webd/tls.c webd/redirect.c

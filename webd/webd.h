@@ -534,7 +534,8 @@ int redirect_is_acme(const char *uri);
 int redirect_https_url(char *buf, size_t len, const char *host,
     unsigned port, const char *uri);
 
-/* http.c - the only file that speaks libmicrohttpd */
+/* http.c - the servers; with loop.c and static.c (sharing http.h) the only
+ * files that speak libmicrohttpd */
 
 struct server;
 struct metrics_server;

@@ -1,0 +1,382 @@
+/* static.c - answers from the files under root (and acme_root): the
+ * index of a directory, the .gz variant, conditional and Range requests,
+ * the cache of small files, file responses over TLS in full records. */
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What is sent for a file. */
+struct http_file {
+	const char *type;
+	char etag[64];
+	time_t mtime;
+	long long size;
+	int gz;
+	int vary;
+};
+
+static void
+http_file_headers(struct MHD_Response *resp, const struct http_file *f)
+{
+	char date[32];
+
+	cond_date_format(date, sizeof(date), f->mtime);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	if (f->vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+		    "Accept-Encoding");
+}
+
+/* Headers of a response with the file's content (200 or 206). */
+static void
+http_content_headers(struct MHD_Response *resp, const struct http_file *f)
+{
+	http_file_headers(resp, f);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	if (f->gz)
+		MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+}
+
+/* 304/412 answers, or 0 to go on. */
+static enum MHD_Result
+http_conditional(struct server *s, struct MHD_Connection *c, struct req *r,
+    const struct http_file *f, int *done)
+{
+	struct cond_req cr;
+	struct MHD_Response *resp;
+	int v;
+
+	*done = 0;
+	cr.if_match = http_header(c, MHD_HTTP_HEADER_IF_MATCH);
+	cr.if_none_match = http_header(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	cr.if_modified_since = http_header(c,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	cr.if_unmodified_since = http_header(c,
+	    MHD_HTTP_HEADER_IF_UNMODIFIED_SINCE);
+	if (cr.if_match == NULL && cr.if_none_match == NULL &&
+	    cr.if_modified_since == NULL && cr.if_unmodified_since == NULL)
+		return MHD_YES;
+	cr.get_or_head = 1;
+	v = cond_evaluate(&cr, f->etag, f->mtime);
+	if (v == COND_PROCEED)
+		return MHD_YES;
+	*done = 1;
+	if (v == COND_FAILED)
+		return http_error(s, c, r, 412, 0);
+	resp = MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	http_file_headers(resp, f);
+	return http_queue(s, c, r, 304, resp, 0, 1);
+}
+
+/* libmicrohttpd reads a file response 4 KiB at a time where it cannot
+ * use sendfile(2), as over TLS: a pread, a 4 KiB record and a send for
+ * every 4 KiB. Over TLS webd reads for it in blocks of a full record. */
+#define HTTP_TLS_FILE_BLOCK (16 * 1024)
+
+/* A file being sent over TLS: the fd and where the answer starts. */
+struct http_tls_file {
+	int fd;
+	uint64_t off;
+};
+
+static ssize_t
+http_tls_file_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_tls_file *tf = cls;
+	ssize_t n = pread(tf->fd, buf, max, (off_t)(tf->off + pos));
+
+	http_moved();
+	/* a file that shrank under us ends the connection, as MHD's own */
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+http_tls_file_free(void *cls)
+{
+	struct http_tls_file *tf = cls;
+
+	close(tf->fd);
+	free(tf);
+}
+
+/* A response of len bytes of fd from off (sendfile on plain HTTP, blocks
+ * of HTTP_TLS_FILE_BLOCK over TLS), which takes fd over; NULL, fd still
+ * the caller's, when out of memory. */
+static struct MHD_Response *
+http_file_response(const struct req *r, int fd, uint64_t off, uint64_t len)
+{
+	struct http_tls_file *tf;
+	struct MHD_Response *resp;
+
+	if (r->conn == NULL || !r->conn->tls)
+		return MHD_create_response_from_fd_at_offset64(len, fd, off);
+	if ((tf = malloc(sizeof(*tf))) == NULL)
+		return NULL;
+	tf->fd = fd;
+	tf->off = off;
+	resp = MHD_create_response_from_callback(len, HTTP_TLS_FILE_BLOCK,
+	    http_tls_file_read, tf, http_tls_file_free);
+	if (resp == NULL)
+		free(tf);
+	return resp;
+}
+
+/* Answers for a file whose content is in data (cached, shared response
+ * full) or behind fd (which this takes over). */
+static enum MHD_Result
+http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
+    const struct http_file *f, struct MHD_Response *full,
+    const unsigned char *data, int fd)
+{
+	struct MHD_Response *resp;
+	const char *range;
+	long long first, last;
+	enum MHD_Result rc;
+	char cr[96];
+	int done, v;
+
+	rc = http_conditional(s, c, r, f, &done);
+	if (done || rc == MHD_NO)
+		goto out;
+	range = strcmp(r->method, "GET") == 0 ?
+	    http_header(c, MHD_HTTP_HEADER_RANGE) : NULL;
+	if (range != NULL && cond_range_applies(http_header(c,
+	    MHD_HTTP_HEADER_IF_RANGE), f->etag, f->mtime)) {
+		v = range_parse(range, strlen(range), f->size, &first, &last);
+		if (v == RANGE_UNSATISFIABLE) {
+			resp = MHD_create_response_from_buffer(0, NULL,
+			    MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				goto fail;
+			snprintf(cr, sizeof(cr), "bytes */%lld", f->size);
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+			rc = http_queue(s, c, r, 416, resp, 0, 1);
+			goto out;
+		}
+		if (v == RANGE_OK) {
+			size_t len = (size_t)(last - first + 1);
+
+			if (data != NULL)
+				resp = MHD_create_response_from_buffer(len,
+				    (void *)(uintptr_t)(data + first),
+				    MHD_RESPMEM_MUST_COPY);
+			else
+				resp = http_file_response(r, fd,
+				    (uint64_t)first, len);
+			if (resp == NULL)
+				goto fail;
+			fd = -1;
+			http_content_headers(resp, f);
+			snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", first,
+			    last, f->size);
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+			rc = http_queue(s, c, r, 206, resp, len, 1);
+			goto out;
+		}
+	}
+	if (full != NULL) {
+		rc = http_queue(s, c, r, 200, full, (unsigned long long)f->size,
+		    0);
+		goto out;
+	}
+	resp = http_file_response(r, fd, 0, (uint64_t)f->size);
+	if (resp == NULL)
+		goto fail;
+	fd = -1;
+	http_content_headers(resp, f);
+	rc = http_queue(s, c, r, 200, resp, (unsigned long long)f->size, 1);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+fail:
+	rc = http_error(s, c, r, 500, 0);
+	goto out;
+}
+
+void
+static_resp_free(void *p)
+{
+	MHD_destroy_response(p);
+}
+
+/* Reads a small file whole; the response made from it is queued and, when
+ * the cache takes it, kept for the next requests. */
+static enum MHD_Result
+http_answer_cacheable(struct server *s, struct MHD_Connection *c,
+    struct req *r, const struct http_file *f, const char *key,
+    const struct stat *st, int fd)
+{
+	struct cache_entry *e;
+	struct MHD_Response *resp;
+	unsigned char *buf;
+	size_t got = 0;
+	enum MHD_Result rc;
+
+	buf = malloc((size_t)f->size + 1);
+	if (buf == NULL)
+		return http_answer(s, c, r, f, NULL, NULL, fd);
+	while (got < (size_t)f->size) {
+		ssize_t n = pread(fd, buf + got, (size_t)f->size - got,
+		    (off_t)got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)f->size) {	/* changed under us */
+		free(buf);
+		return http_answer(s, c, r, f, NULL, NULL, fd);
+	}
+	close(fd);
+	resp = MHD_create_response_from_buffer_with_free_callback(got, buf,
+	    free);
+	if (resp == NULL) {
+		free(buf);
+		return http_error(s, c, r, 500, 0);
+	}
+	http_content_headers(resp, f);
+	http_hsts(s, r, resp);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL || (e->key = strdup(key)) == NULL) {
+		free(e);
+		rc = http_answer(s, c, r, f, resp, buf, -1);
+		MHD_destroy_response(resp);
+		return rc;
+	}
+	e->gz = f->gz;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+	snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
+	e->data = buf;
+	e->resp = resp;
+	rc = http_answer(s, c, r, f, resp, buf, -1);
+	cache_insert(s->cache, e);	/* takes our reference to resp */
+	return rc;
+}
+
+/* The file to send for rel: the index of a directory, the .gz variant. */
+enum MHD_Result
+static_serve(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *rel, int dir)
+{
+	char path[WEBD_PATH_MAX + 32], gzpath[WEBD_PATH_MAX + 40];
+	char key[WEBD_PATH_MAX + 40];
+	struct http_file f;
+	struct stat st, gst;
+	const char *send;
+	int fd, status, cacheable;
+	int rootfd = r->acme ? s->acmefd : s->rootfd;
+	const char *rootpath = r->acme ? s->acmepath : s->rootpath;
+
+	if (rootfd == -1)
+		return http_error(s, c, r, 404, 0);
+
+	if (fstatat(rootfd, rel[0] ? rel : ".", &st, 0) == -1)
+		return http_error(s, c, r, errno == EACCES ? 403 : 404, 0);
+	if (S_ISDIR(st.st_mode)) {
+		if (!dir) {
+			struct MHD_Response *resp;
+			const char *q = strchr(r->uri, '?');
+			char loc[WEBD_PATH_MAX * 3 + 64];
+			size_t n;
+
+			loc[0] = '/';
+			n = 1 + path_encode(loc + 1, sizeof(loc) - 2, rel);
+			if (n > 1)
+				loc[n++] = '/';
+			loc[n] = '\0';
+			if (q != NULL && strlen(q) + n < sizeof(loc) &&
+			    strpbrk(q, "\r\n\t ") == NULL)
+				snprintf(loc + n, sizeof(loc) - n, "%s", q);
+			resp = MHD_create_response_from_buffer(0, NULL,
+			    MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_LOCATION, loc);
+			return http_queue(s, c, r, 301, resp, 0, 1);
+		}
+		snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "/" : "",
+		    s->cf->index);
+		if (fstatat(rootfd, path, &st, 0) == -1)
+			return http_error(s, c, r, 404, 0);
+	} else {
+		if (dir)
+			return http_error(s, c, r, 404, 0);
+		snprintf(path, sizeof(path), "%s", rel);
+	}
+	if (!S_ISREG(st.st_mode))
+		return http_error(s, c, r, 404, 0);
+	memset(&f, 0, sizeof(f));
+	f.type = mime_type(path);
+	send = path;
+	if (s->cf->gzip_static) {
+		snprintf(gzpath, sizeof(gzpath), "%s.gz", path);
+		if (file_accepts_gzip(http_header(c,
+		    MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
+		    fstatat(rootfd, gzpath, &gst, 0) == 0 &&
+		    S_ISREG(gst.st_mode)) {
+			f.gz = 1;
+			f.vary = 1;
+			st = gst;
+			send = gzpath;
+		}
+	}
+	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
+	    !r->chunked && !r->acme &&
+	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	/* https answers with Strict-Transport-Security are cached apart;
+	 * \1 starts no path */
+	snprintf(key, sizeof(key), "%s%s", s->hsts[0] != '\0' &&
+	    r->conn != NULL && r->conn->tls ? "\1" : "", path);
+	if (cacheable) {
+		const struct cache_entry *e;
+
+		cache_rdlock(s->cache);
+		e = cache_find(s->cache, key, f.gz, &st);
+		if (e != NULL) {
+			enum MHD_Result rc;
+
+			snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
+			f.mtime = e->mtime.tv_sec;
+			f.size = e->size;
+			rc = http_answer(s, c, r, &f, e->resp, e->data, -1);
+			cache_unlock(s->cache);
+			return rc;
+		}
+		cache_unlock(s->cache);
+	}
+	fd = file_open(rootfd, rootpath, send, &status);
+	if (fd == -1)
+		return http_error(s, c, r, (unsigned)status, 0);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return http_error(s, c, r, 404, 0);
+	}
+	if (!f.gz && s->cf->gzip_static &&
+	    fstatat(rootfd, gzpath, &gst, 0) == 0 && S_ISREG(gst.st_mode))
+		f.vary = 1;
+	file_etag(f.etag, sizeof(f.etag), &st);
+	f.mtime = st.st_mtim.tv_sec;
+	f.size = st.st_size;
+	if (cacheable && st.st_size <= s->cf->cache_max_file)
+		return http_answer_cacheable(s, c, r, &f, key, &st, fd);
+	return http_answer(s, c, r, &f, NULL, NULL, fd);
+}

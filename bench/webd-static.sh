@@ -66,7 +66,8 @@ write_results webd-static <<'INTRO'
 {date} UTC; {cpus} CPUs ({cpu}),
 kernel {kernel}; {nginx} with `sendfile on; open_file_cache
 max=1000; access_log off; worker_processes auto`; webd with `access_log =
-off` and its defaults (one thread per CPU, memory cache). `wrk -t2 -c64
+off`, `cache_valid = 60s` (as open_file_cache's default validity) and its
+defaults (one thread per CPU, memory cache). `wrk -t2 -c64
 -d{duration} --latency` on 127.0.0.1, {rounds} interleaved rounds, medians.
 wrk, the servers and the other engineers' jobs share the same 2 cores, so
 the figures are noisy.

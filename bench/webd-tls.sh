@@ -212,7 +212,8 @@ against webd (libmicrohttpd 0.9.75, GnuTLS), the same ECDSA P-256
 certificate and key, the same files. nginx: `worker_processes auto`,
 `open_file_cache`, `access_log off`, session tickets on and no session
 cache (its defaults), TLS 1.3 suites in webd's order with the server's
-choice; webd: `access_log = off` and its defaults (one thread per CPU,
+choice; webd: `access_log = off`, `cache_valid = 60s` (as
+open_file_cache's default validity) and its defaults (one thread per CPU,
 memory cache, session tickets). `wrk -t2 -c64 -d{duration} --latency`
 over https on 127.0.0.1, {rounds} rounds with the order alternating;
 medians, and the ratio of each round. Each round also records the CPU

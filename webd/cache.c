@@ -1,6 +1,8 @@
 /* cache.c - small files kept in memory with their ready-made response.
  * An entry is used only while the file on disk is still the same one
- * (device, inode, size, mtime, ctime), so a deploy is seen at once. */
+ * (device, inode, size, mtime, ctime), so a deploy is seen at once; or,
+ * with cache_valid, while that was found true less than cache_valid ago
+ * (nginx's open_file_cache_valid). */
 #include "webd.h"
 
 #include <pthread.h>
@@ -49,6 +51,8 @@ cache_entry_free(struct cache *c, struct cache_entry *e)
 {
 	if (e->resp != NULL)
 		c->resp_free(e->resp);
+	if (e->resp_tls != NULL)
+		c->resp_free(e->resp_tls);
 	free(e->key);
 	free(e);
 }
@@ -112,6 +116,27 @@ cache_find(struct cache *c, const char *key, int gz, const struct stat *st)
 		if (e->gz == gz && strcmp(e->key, key) == 0)
 			return cache_same_file(e, st) ? e : NULL;
 	return NULL;
+}
+
+const struct cache_entry *
+cache_find_fresh(struct cache *c, const char *key, int gz, long long now,
+    long long valid)
+{
+	const struct cache_entry *e;
+
+	for (e = c->bucket[cache_hash(key, gz)]; e != NULL; e = e->next)
+		if (e->gz == gz && strcmp(e->key, key) == 0)
+			return now - __atomic_load_n(&e->checked,
+			    __ATOMIC_RELAXED) < valid ? e : NULL;
+	return NULL;
+}
+
+void
+cache_checked(const struct cache_entry *e, long long now)
+{
+	/* under the read lock: the one field lookups write */
+	__atomic_store_n(&((struct cache_entry *)(uintptr_t)e)->checked, now,
+	    __ATOMIC_RELAXED);
 }
 
 int

@@ -48,6 +48,8 @@ static const struct conf_key config_server_keys[] = {
 	    0, 0, NULL },
 	{ "cache_max_file", CONF_SIZE,
 	    offsetof(struct webd_config, cache_max_file), 0, 0, NULL },
+	{ "cache_valid", CONF_DURATION,
+	    offsetof(struct webd_config, cache_valid), 0, 3600000, NULL },
 	{ "drain_timeout", CONF_DURATION,
 	    offsetof(struct webd_config, drain_timeout), 0, 3600000, NULL },
 	{ "body_buffer_size", CONF_SIZE,

@@ -29,8 +29,6 @@
  * past the body deadline), the connection is kept half-open this long for
  * the client to read it, reading and dropping what it still sends. */
 #define HTTP_LINGER_MS 2000
-/* The largest body sent with its header as one TLS record (http_cork()). */
-#define HTTP_CORK_MAX (12 * 1024)
 
 /* Connections from one address, for max_connections_per_ip. */
 struct ipcount {
@@ -186,16 +184,48 @@ http_hs_unwatch(struct conn *cn)
 	cn->hs_epfd = -1;
 }
 
+static void http_resume(void *arg);
+
 /* The socket of a connection whose response GnuTLS still holds in part
- * became writable. */
+ * became writable (or failed): once GnuTLS has sent it all, or the
+ * connection failed, the answer waiting behind it goes on. */
 static void
 http_flush_event(struct webd_ev *ev, unsigned events)
 {
 	struct conn *cn = (struct conn *)(void *)((char *)ev -
 	    offsetof(struct conn, hs_ev));
+	struct req *r = cn->flush_wait;
 
-	if (tls_uncork(&cn->tls_in) != 1)
-		http_hs_unwatch(cn);
+	if (tls_uncork(&cn->tls_in) == 1)
+		return;
+	http_hs_unwatch(cn);
+	if (r != NULL) {
+		cn->flush_wait = NULL;
+		__atomic_store_n(&cn->flushing, 0, __ATOMIC_RELAXED);
+		http_set_deadline(cn, 0);
+		http_resume(r);
+	}
+}
+
+/* The next request's answer while GnuTLS still holds part of the last one
+ * (the socket took only part of it): libmicrohttpd would add it behind,
+ * in memory, whatever its size and however many requests the client
+ * sends without reading. So the connection is suspended until the socket
+ * has taken the rest (http_flush_event()), as if libmicrohttpd's own send
+ * had waited; a client that stops reading is dropped after
+ * keepalive_timeout, as libmicrohttpd drops one it cannot write to. */
+static void
+http_flush_wait(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+	struct conn *cn = r->conn;
+
+	r->mc = c;
+	r->loop = http_loop;
+	cn->flush_wait = r;
+	__atomic_store_n(&cn->flushing, 1, __ATOMIC_RELAXED);
+	http_set_deadline(cn, http_now_ms() + s->cf->keepalive_timeout);
+	cn->tls_in.suspended = 1;
+	MHD_suspend_connection(c);
 }
 
 /* A response is complete: what GnuTLS held of it (http_cork()) goes out,
@@ -440,7 +470,10 @@ server_sweep(struct server *s)
 			continue;
 		/* an HTTPS connection's first deadline is logged when it
 		 * closes: it may have been its handshake's */
-		if (dl != 0 && now >= dl && !idle &&
+		if (__atomic_load_n(&cn->flushing, __ATOMIC_RELAXED))
+			log_info("%s: client stopped reading for "
+			    "keepalive_timeout, closing", cn->addr);
+		else if (dl != 0 && now >= dl && !idle &&
 		    !__atomic_load_n(&cn->lingering, __ATOMIC_RELAXED) &&
 		    (!cn->tls ||
 		    __atomic_load_n(&cn->requests, __ATOMIC_RELAXED) > 0))
@@ -464,7 +497,7 @@ server_connections(struct server *s)
 
 /* Strict-Transport-Security on https answers, when [tls] hsts is set. */
 void
-http_hsts(struct server *s, struct req *r, struct MHD_Response *resp)
+http_hsts(struct server *s, const struct req *r, struct MHD_Response *resp)
 {
 	if (s->hsts[0] != '\0' && r->conn != NULL && r->conn->tls)
 		MHD_add_response_header(resp,
@@ -480,11 +513,12 @@ http_cork(struct req *r, unsigned status, unsigned long long bytes)
 {
 	struct conn *cn = r->conn;
 
-	if (cn == NULL || !cn->tls || r->fr != NULL || bytes == 0 ||
-	    bytes > HTTP_CORK_MAX || (status != 200 && status != 206) ||
-	    r->body != 0 || r->chunked || strcmp(r->method, "GET") != 0)
+	if (cn == NULL || !cn->tls)
 		return;
-	tls_cork(&cn->tls_in);
+	if (r->fr != NULL || bytes == 0 || bytes > HTTP_CORK_MAX ||
+	    (status != 200 && status != 206) || r->body != 0 || r->chunked ||
+	    strcmp(r->method, "GET") != 0 || !tls_cork(&cn->tls_in))
+		tls_tcp_cork(&cn->tls_in);
 }
 
 enum MHD_Result
@@ -1368,6 +1402,10 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return http_error(s, c, r, 400, 1);
 	if (r->too_big)
 		return http_error(s, c, r, 413, 1);
+	if (r->conn != NULL && r->conn->tls_in.corked) {
+		http_flush_wait(s, c, r);
+		return MHD_YES;
+	}
 	if (r->fr != NULL)
 		return http_fwd_answer(s, c, r);
 	return http_route(s, c, r);

@@ -15,6 +15,9 @@
 struct ipcount;
 struct loop_mhd;
 
+/* The largest body sent with its header as one TLS record (http_cork()). */
+#define HTTP_CORK_MAX (12 * 1024)
+
 /* One client connection (MHD's socket context). */
 struct conn {
 	struct server *srv;
@@ -31,6 +34,10 @@ struct conn {
 	struct webd_ev hs_ev;
 	int hs_epfd;		/* that epoll, or -1 */
 	struct tls_in tls_in;	/* what GnuTLS read ahead (tls.c) */
+	/* suspended until GnuTLS has sent what it holds of the answer before
+	 * (http_flush_wait()) */
+	struct req *flush_wait;
+	int flushing;		/* so (atomic) */
 	int requests;		/* requests begun on it (atomic) */
 	int swept;		/* closed by server_sweep() */
 	char addr[INET6_ADDRSTRLEN];
@@ -137,7 +144,8 @@ long long http_now_ms(void);
 const char *http_header(struct MHD_Connection *c, const char *name);
 
 /* Strict-Transport-Security on https answers, when [tls] hsts is set. */
-void http_hsts(struct server *s, struct req *r, struct MHD_Response *resp);
+void http_hsts(struct server *s, const struct req *r,
+    struct MHD_Response *resp);
 
 /* Queues resp (bytes of body) with status for r; fresh: a response of
  * this request only (headers added, then destroyed), not a shared one. */

@@ -213,6 +213,91 @@ static_resp_free(void *p)
 	MHD_destroy_response(p);
 }
 
+/* The cache's key for the file path: https answers with
+ * Strict-Transport-Security are cached apart (\1 starts no path). */
+static void
+http_cache_key(const struct server *s, const struct req *r, char *key,
+    size_t size, const char *path)
+{
+	snprintf(key, size, "%s%s", s->hsts[0] != '\0' && r->conn != NULL &&
+	    r->conn->tls ? "\1" : "", path);
+}
+
+/* A cached file's bytes, shared by its responses. */
+struct http_blob {
+	unsigned refs;		/* atomic */
+	size_t size;
+	unsigned char data[];
+};
+
+static void
+http_blob_unref(void *p)
+{
+	struct http_blob *b = p;
+
+	if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+static ssize_t
+http_blob_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	const struct http_blob *b = cls;
+	size_t n;
+
+	if (pos >= b->size)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = b->size - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, b->data + pos, n);
+	return (ssize_t)n;
+}
+
+/* The responses of a cached file, with its headers: *tls is for HTTPS
+ * when the body is small enough to be held (http_cork()), else NULL.
+ * libmicrohttpd 0.9.75 corks the socket for an answer under 1,400 bytes
+ * whose body is in memory and then pushes it with a TCP_NODELAY
+ * setsockopt, on every answer; an answer whose body a callback gives it
+ * is pushed as it goes, which costs no system call once TCP_NODELAY is
+ * on. Over TLS that is the one webd wants: GnuTLS holds the answer until
+ * it is complete anyway. 0, or -1 (b freed) when out of memory. */
+static int
+http_blob_responses(struct server *s, const struct req *r,
+    const struct http_file *f, struct http_blob *b,
+    struct MHD_Response **plain, struct MHD_Response **tls)
+{
+	b->refs = 1;
+	*tls = NULL;
+	*plain = MHD_create_response_from_buffer_with_free_callback_cls(
+	    b->size, b->data, http_blob_unref, b);
+	if (*plain == NULL) {
+		free(b);
+		return -1;
+	}
+	http_content_headers(*plain, f);
+	http_hsts(s, r, *plain);
+	if (b->size == 0 || b->size > HTTP_CORK_MAX)
+		return 0;
+	b->refs++;
+	*tls = MHD_create_response_from_callback(b->size, b->size,
+	    http_blob_read, b, http_blob_unref);
+	if (*tls == NULL) {
+		b->refs--;
+		return 0;
+	}
+	http_content_headers(*tls, f);
+	http_hsts(s, r, *tls);
+	return 0;
+}
+
+/* Of a cached file's responses, the one for r's connection. */
+static struct MHD_Response *
+http_blob_pick(const struct req *r, void *plain, void *tls)
+{
+	return tls != NULL && r->conn != NULL && r->conn->tls ? tls : plain;
+}
+
 /* Reads a small file whole; the response made from it is queued and, when
  * the cache takes it, kept for the next requests. */
 static enum MHD_Result
@@ -221,54 +306,97 @@ http_answer_cacheable(struct server *s, struct MHD_Connection *c,
     const struct stat *st, int fd)
 {
 	struct cache_entry *e;
-	struct MHD_Response *resp;
-	unsigned char *buf;
+	struct MHD_Response *resp, *resp_tls;
+	struct http_blob *b;
 	size_t got = 0;
 	enum MHD_Result rc;
 
-	buf = malloc((size_t)f->size + 1);
-	if (buf == NULL)
+	b = malloc(sizeof(*b) + (size_t)f->size + 1);
+	if (b == NULL)
 		return http_answer(s, c, r, f, NULL, NULL, fd);
-	while (got < (size_t)f->size) {
-		ssize_t n = pread(fd, buf + got, (size_t)f->size - got,
+	b->size = (size_t)f->size;
+	while (got < b->size) {
+		ssize_t n = pread(fd, b->data + got, b->size - got,
 		    (off_t)got);
 
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	if (got != (size_t)f->size) {	/* changed under us */
-		free(buf);
+	if (got != b->size) {	/* changed under us */
+		free(b);
 		return http_answer(s, c, r, f, NULL, NULL, fd);
 	}
 	close(fd);
-	resp = MHD_create_response_from_buffer_with_free_callback(got, buf,
-	    free);
-	if (resp == NULL) {
-		free(buf);
+	if (http_blob_responses(s, r, f, b, &resp, &resp_tls) == -1)
 		return http_error(s, c, r, 500, 0);
-	}
-	http_content_headers(resp, f);
-	http_hsts(s, r, resp);
 	e = calloc(1, sizeof(*e));
 	if (e == NULL || (e->key = strdup(key)) == NULL) {
 		free(e);
-		rc = http_answer(s, c, r, f, resp, buf, -1);
+		rc = http_answer(s, c, r, f, http_blob_pick(r, resp,
+		    resp_tls), b->data, -1);
+		if (resp_tls != NULL)
+			MHD_destroy_response(resp_tls);
 		MHD_destroy_response(resp);
 		return rc;
 	}
 	e->gz = f->gz;
+	e->vary = f->vary;
+	e->checked = http_now_ms();
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
 	e->size = st->st_size;
 	e->mtime = st->st_mtim;
 	e->ctime = st->st_ctim;
 	snprintf(e->etag, sizeof(e->etag), "%s", f->etag);
-	e->data = buf;
+	e->data = b->data;
 	e->resp = resp;
-	rc = http_answer(s, c, r, f, resp, buf, -1);
-	cache_insert(s->cache, e);	/* takes our reference to resp */
+	e->resp_tls = resp_tls;
+	rc = http_answer(s, c, r, f, http_blob_pick(r, resp, resp_tls),
+	    b->data, -1);
+	cache_insert(s->cache, e);	/* takes our references */
 	return rc;
+}
+
+/* With cache_valid: answers for the file rel (not a directory) from the
+ * cache, without a look at the disk, when the variant the client takes
+ * was found unchanged there less than cache_valid ago. 1 when answered
+ * (*rc set), 0 when the disk must be asked. */
+static int
+http_static_fresh(struct server *s, struct MHD_Connection *c, struct req *r,
+    const char *rel, const char *key, enum MHD_Result *rc)
+{
+	const struct cache_entry *e = NULL;
+	long long now = http_now_ms();
+	struct http_file f;
+	int gzok;
+
+	gzok = s->cf->gzip_static && file_accepts_gzip(http_header(c,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	cache_rdlock(s->cache);
+	if (gzok)
+		e = cache_find_fresh(s->cache, key, 1, now, s->cf->cache_valid);
+	if (e == NULL) {
+		e = cache_find_fresh(s->cache, key, 0, now, s->cf->cache_valid);
+		/* the file has a .gz beside it, whose entry is not fresh */
+		if (e != NULL && gzok && e->vary)
+			e = NULL;
+	}
+	if (e == NULL) {
+		cache_unlock(s->cache);
+		return 0;
+	}
+	memset(&f, 0, sizeof(f));
+	f.type = mime_type(rel);
+	f.gz = e->gz;
+	f.vary = e->vary;
+	snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
+	f.mtime = e->mtime.tv_sec;
+	f.size = e->size;
+	*rc = http_answer(s, c, r, &f, http_blob_pick(r, e->resp,
+	    e->resp_tls), e->data, -1);
+	cache_unlock(s->cache);
+	return 1;
 }
 
 /* The file to send for rel: the index of a directory, the .gz variant. */
@@ -287,6 +415,15 @@ static_serve(struct server *s, struct MHD_Connection *c, struct req *r,
 
 	if (rootfd == -1)
 		return http_error(s, c, r, 404, 0);
+	cacheable = s->cache != NULL && !r->chunked && !r->acme &&
+	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
+	if (cacheable && s->cf->cache_valid > 0 && !dir && rel[0] != '\0') {
+		enum MHD_Result rc;
+
+		http_cache_key(s, r, key, sizeof(key), rel);
+		if (http_static_fresh(s, c, r, rel, key, &rc))
+			return rc;
+	}
 
 	if (fstatat(rootfd, rel[0] ? rel : ".", &st, 0) == -1)
 		return http_error(s, c, r, errno == EACCES ? 403 : 404, 0);
@@ -339,13 +476,8 @@ static_serve(struct server *s, struct MHD_Connection *c, struct req *r,
 			send = gzpath;
 		}
 	}
-	cacheable = s->cache != NULL && st.st_size <= s->cf->cache_max_file &&
-	    !r->chunked && !r->acme &&
-	    !__atomic_load_n(&s->draining, __ATOMIC_RELAXED);
-	/* https answers with Strict-Transport-Security are cached apart;
-	 * \1 starts no path */
-	snprintf(key, sizeof(key), "%s%s", s->hsts[0] != '\0' &&
-	    r->conn != NULL && r->conn->tls ? "\1" : "", path);
+	cacheable = cacheable && st.st_size <= s->cf->cache_max_file;
+	http_cache_key(s, r, key, sizeof(key), path);
 	if (cacheable) {
 		const struct cache_entry *e;
 
@@ -354,10 +486,13 @@ static_serve(struct server *s, struct MHD_Connection *c, struct req *r,
 		if (e != NULL) {
 			enum MHD_Result rc;
 
+			if (s->cf->cache_valid > 0)
+				cache_checked(e, http_now_ms());
 			snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
 			f.mtime = e->mtime.tv_sec;
 			f.size = e->size;
-			rc = http_answer(s, c, r, &f, e->resp, e->data, -1);
+			rc = http_answer(s, c, r, &f, http_blob_pick(r,
+			    e->resp, e->resp_tls), e->data, -1);
 			cache_unlock(s->cache);
 			return rc;
 		}

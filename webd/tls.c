@@ -12,7 +12,6 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <stdint.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -556,18 +554,25 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 	n = sendmsg(in->fd, &mh, MSG_NOSIGNAL);
 	if (n > 0 && in->turn != NULL)
 		in->turn->moved++;
+	if (n >= 0) {
+		size_t want = 0;
+		int i;
+
+		for (i = 0; i < iovcnt; i++)
+			want += iov[i].iov_len;
+		in->blocked = (size_t)n < want;
+	} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		in->blocked = 1;
+	}
 	return n;
 }
 
 int
 tls_cork(struct tls_in *in)
 {
-	int queued;
-
 	if (in->corked)
 		return 1;
-	if (in->session == NULL ||
-	    ioctl(in->fd, SIOCOUTQ, &queued) == -1 || queued != 0)
+	if (in->session == NULL || in->blocked)
 		return 0;
 	gnutls_record_cork(in->session);
 	in->corked = 1;
@@ -577,7 +582,7 @@ tls_cork(struct tls_in *in)
 int
 tls_uncork(struct tls_in *in)
 {
-	int one = 1;
+	int off = 0;
 	ssize_t n;
 
 	if (!in->corked)
@@ -588,10 +593,28 @@ tls_uncork(struct tls_in *in)
 	in->corked = 0;
 	if (n < 0)
 		return -1;
-	/* libmicrohttpd corks the socket and pushes after its last send,
-	 * which found nothing to send: push what we sent */
-	setsockopt(in->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* libmicrohttpd 0.9.75 corks the socket (TCP_CORK) before its first
+	 * answer and never takes the cork off a TLS connection: it pushes
+	 * each answer with a TCP_NODELAY setsockopt after its last send,
+	 * which here found GnuTLS holding everything. Taking the cork off
+	 * once pushes what was just sent, and every later answer held here
+	 * goes out with its sendmsg(2) alone (TCP_NODELAY is on by then). */
+	if (!in->tcp_open) {
+		setsockopt(in->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+		in->tcp_open = 1;
+	}
 	return 0;
+}
+
+void
+tls_tcp_cork(struct tls_in *in)
+{
+	int one = 1;
+
+	if (!in->tcp_open)
+		return;
+	setsockopt(in->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+	in->tcp_open = 0;
 }
 
 void

@@ -129,6 +129,7 @@ struct webd_config {
 	long long threads;		/* 0: one per CPU */
 	long long cache_size;		/* bytes; 0 disables the cache */
 	long long cache_max_file;	/* bytes */
+	long long cache_valid;		/* ms a check of a cached file holds */
 	long long drain_timeout;	/* ms */
 	long long body_buffer_size;	/* bytes of a body kept in memory */
 	long long body_timeout;		/* ms for a whole request body */
@@ -193,8 +194,12 @@ struct cache_entry {
 	struct timespec mtime;
 	struct timespec ctime;
 	char etag[64];
-	const unsigned char *data;	/* owned by resp */
+	int vary;		/* gzip_static found both variants */
+	long long checked;	/* monotonic ms of the last look at the disk
+				 * (atomic) */
+	const unsigned char *data;	/* owned by resp and resp_tls */
 	void *resp;		/* the shared 200 response */
+	void *resp_tls;		/* the same for HTTPS, or NULL (http.c) */
 	struct cache_entry *next;
 };
 
@@ -213,6 +218,15 @@ void cache_unlock(struct cache *c);
  * (same file, size, mtime and ctime), or NULL. */
 const struct cache_entry *cache_find(struct cache *c, const char *key,
     int gz, const struct stat *st);
+
+/* With the read lock held: the entry for key/gz whose file was found
+ * unchanged on disk at most valid ms before now (cache_valid), or NULL.
+ * It is served without a look at the disk. */
+const struct cache_entry *cache_find_fresh(struct cache *c, const char *key,
+    int gz, long long now, long long valid);
+
+/* The file of e was found unchanged on disk at now. */
+void cache_checked(const struct cache_entry *e, long long now);
 
 /* Takes the write lock and inserts e (malloc'd, with key malloc'd),
  * replacing an older entry for the same key/gz; flushes everything when
@@ -486,6 +500,10 @@ struct tls_in {
 	int grace;		/* one more turn after GnuTLS ran dry */
 	int suspended;		/* waits for a backend, not for its socket */
 	int corked;		/* GnuTLS holds what is sent (tls_cork()) */
+	int blocked;		/* the socket took only part of the last send */
+	/* webd took libmicrohttpd's TCP_CORK off the socket (tls_uncork()),
+	 * which libmicrohttpd does not know */
+	int tcp_open;
 };
 
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
@@ -502,9 +520,10 @@ void tls_in_free(struct tls_in *in);
 
 /* Makes GnuTLS hold what is sent on the connection until tls_uncork(),
  * so that a response's header and body (libmicrohttpd 0.9.75 sends them
- * with two gnutls_record_send() calls) go out as one record, unless its
- * socket still has bytes queued (the record might then not fit in it at
- * once). 1 when corked, 0 when not. */
+ * with two gnutls_record_send() calls) go out as one record, unless the
+ * socket took only part of the last send (the record might then not fit
+ * in it either). 1 when corked (also when it still holds part of an
+ * earlier answer), 0 when not. */
 int tls_cork(struct tls_in *in);
 
 /* Sends what tls_cork() held, as few records as it fits in, and pushes
@@ -512,6 +531,12 @@ int tls_cork(struct tls_in *in);
  * socket took only part (the rest stays held: call again once it is
  * writable); -1 on an error of the session. */
 int tls_uncork(struct tls_in *in);
+
+/* Before an answer that tls_cork() does not hold: puts back the
+ * TCP_CORK that tls_uncork() took off, so that libmicrohttpd's header
+ * and first body record share a segment again, as libmicrohttpd
+ * expects. */
+void tls_tcp_cork(struct tls_in *in);
 
 /* After a turn of the daemons that moved nothing (t->moved unchanged):
  * 1 when a watched connection may still have bytes that libmicrohttpd has

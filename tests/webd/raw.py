@@ -16,6 +16,10 @@ raw.py count PORT N  open N connections at once, send a request on each,
 raw.py tlsrecords PORT N PATH  over one TLS connection, N GETs of PATH one
     after the other; print how many TLS records each answer came in (the
     first also holds TLS 1.3's session tickets)
+raw.py tlspipeline PORT N PATH SECONDS PID  over one TLS connection with
+    a small receive buffer, N GETs of PATH sent at once; nothing is read
+    for SECONDS, then all answers; print how many came whole and how much
+    webd's (PID) resident memory grew meanwhile, in kB
 raw.py notify PATH SECONDS  receive sd_notify datagrams on the Unix socket
     PATH for SECONDS, one message per line on stdout
 """
@@ -180,6 +184,53 @@ def tlsrecords(port, n, path):
     print(" ".join(str(r.get(path)) for _ in range(n)))
 
 
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def tlspipeline(port, n, path, seconds, pid):
+    """The client stops reading: the server's answers fill the socket,
+    and its sends are taken only in part."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", port))
+    s = ctx.wrap_socket(raw)
+    before = rss_kb(pid)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * n)
+    time.sleep(seconds)
+    grown = rss_kb(pid) - before
+    whole = 0
+    buf = b""
+    try:
+        while whole < n:
+            while b"\r\n\r\n" not in buf:
+                data = s.recv(65536)
+                if not data:
+                    raise EOFError
+                buf += data
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            want = content_length(head)
+            while len(buf) < want:
+                data = s.recv(65536)
+                if not data:
+                    raise EOFError
+                buf += data
+            if head.startswith(b"HTTP/1.1 200"):
+                whole += 1
+            buf = buf[want:]
+    except (OSError, EOFError):
+        pass
+    print(whole, grown)
+
+
 def count(port, n):
     """Each connection sends its request at once (the header deadline
     runs from the accept) and stays open, so all n are open together."""
@@ -234,6 +285,9 @@ def main():
         tlsidle(port, int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "tlsrecords":
         tlsrecords(port, int(sys.argv[3]), sys.argv[4])
+    elif cmd == "tlspipeline":
+        tlspipeline(port, int(sys.argv[3]), sys.argv[4],
+                    float(sys.argv[5]), int(sys.argv[6]))
     else:
         sys.exit(__doc__)
 

@@ -234,14 +234,46 @@ check "1,050 connections at once all answered" [ "$($RAW count "$port" 1050)" = 
 port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf '[server]\nlisten = 127.0.0.1:%s\nroot = %s\naccess_log = off\nmax_connections_per_ip = 20\n' \
     "$port2" "$root" >"$tmp/perip.conf"
-"$WEBD" -c "$tmp/perip.conf" 2>>"$tmp/webd.log" &
-pid2=$!
-for _ in $(seq 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$port2/" && break
-	sleep 0.1
-done
+# start_more PORT CONF: another webd, once it answers on PORT; its PID in
+# $more
+start_more() {
+	"$WEBD" -c "$2" 2>>"$tmp/webd.log" &
+	more=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$1/" && break
+		sleep 0.1
+	done
+}
+start_more "$port2" "$tmp/perip.conf"
+pid2=$more
 sleep 0.3
 check "per-address cap: 20 of 30 answered" [ "$($RAW count "$port2" 30)" = 20 ]
+kill "$pid2"
+wait "$pid2"
+
+# cache_valid (nginx's open_file_cache_valid): a cached file found
+# unchanged is trusted that long without a look at the disk, then seen new
+printf '[server]\nlisten = 127.0.0.1:%s\nroot = %s\naccess_log = off\ncache_valid = 2s\n' \
+    "$port2" "$root" >"$tmp/valid.conf"
+start_more "$port2" "$tmp/valid.conf"
+pid2=$more
+u2="http://127.0.0.1:$port2"
+echo "version 1" >"$root/valid.txt"
+curl -s "$u2/valid.txt" >/dev/null
+t0=$(date +%s.%N)
+echo "version 2" >"$root/valid.txt"
+v=$(curl -s "$u2/valid.txt")
+t1=$(date +%s.%N)
+# (only when the second request came within the 2 s)
+if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1.5) }'; then
+	check "cache_valid: a change within it is not looked for" [ "$v" = "version 1" ]
+fi
+sleep 2.1
+check "cache_valid: after it the change is served" [ "$(curl -s "$u2/valid.txt")" = "version 2" ]
+check "cache_valid: a gzip client gets the file too" [ "$(curl -s -H 'Accept-Encoding: gzip' "$u2/valid.txt")" = "version 2" ]
+rm "$root/valid.txt"
+sleep 2.1
+check "cache_valid: a deleted file is 404 after it" [ "$(code "$u2/valid.txt")" = 404 ]
 kill "$pid2"
 wait "$pid2"
 
@@ -250,12 +282,8 @@ port3=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::
 if [ -n "$port3" ]; then
 	printf '[server]\nlisten = [::1]:%s\nlisten = 127.0.0.1:%s\nlisten = unix:%s/w.sock\nroot = %s\naccess_log = off\n' \
 	    "$port3" "$port3" "$tmp" "$root" >"$tmp/multi.conf"
-	"$WEBD" -c "$tmp/multi.conf" 2>>"$tmp/webd.log" &
-	pid3=$!
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$port3/" && break
-		sleep 0.1
-	done
+	start_more "$port3" "$tmp/multi.conf"
+	pid3=$more
 	check "listen [::1]" [ "$(curl -s -g "http://[::1]:$port3/style.css")" = "body{}" ]
 	check "listen 127.0.0.1 beside it" [ "$(curl -s "http://127.0.0.1:$port3/style.css")" = "body{}" ]
 	check "listen unix:" [ "$(curl -s --unix-socket "$tmp/w.sock" http://x/style.css)" = "body{}" ]

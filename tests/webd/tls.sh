@@ -520,6 +520,36 @@ check "a 4 MB answer over TLS: its header, then records of 16 KiB, not held (${r
     [ "${recs#* }" = 246 ]
 kill "$ppid"
 
+# --- a client that sends many requests and does not read: once the socket
+# takes only part of a held answer, the next answer waits for the rest to
+# leave (without that wait GnuTLS kept every later answer in memory: 9.9
+# MB for the 1,000 below), and a client that stops reading for
+# keepalive_timeout is dropped
+sport=$(freeport)
+head -c 12000 /dev/urandom >"$root/12k.bin"
+sed "s/^listen_tls = .*/listen_tls = 127.0.0.1:$sport/; s/^header_timeout = .*/keepalive_timeout = 2s/" \
+    "$tmp/pause.conf" >"$tmp/stall.conf"
+"$WEBD" -c "$tmp/stall.conf" 2>"$tmp/stall.log" &
+spid=$!
+lpids="$lpids $spid"
+for _ in $(seq 50); do
+	curl -sk -o /dev/null "https://127.0.0.1:$sport/12k.bin" && break
+	sleep 0.1
+done
+read -r whole grown < <(python3 "$SRCDIR/tests/webd/raw.py" tlspipeline \
+    "$sport" 1000 /12k.bin 1 "$spid")
+check "1,000 pipelined 12 kB answers to a client that reads late: all whole (${whole:-none})" \
+    [ "${whole:-0}" = 1000 ]
+check "... held one at a time: webd grew ${grown:-?} kB (< 2048)" \
+    [ "${grown:-99999}" -lt 2048 ]
+read -r whole grown < <(python3 "$SRCDIR/tests/webd/raw.py" tlspipeline \
+    "$sport" 1000 /12k.bin 4 "$spid")
+check "a client that stops reading for keepalive_timeout is dropped (${whole:-none} answers of 1000)" \
+    [ "${whole:-1000}" -lt 1000 ]
+check "... and logged" grep -q 'client stopped reading for keepalive_timeout, closing' "$tmp/stall.log"
+check "webd serves on after both" [ "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$sport/12k.bin")" = 200 ]
+kill "$spid"
+
 # --- SIGHUP: a new certificate under a steady load, with no failed
 # request; a download in flight finishes on the old one
 serial() { served a.test | sed -n 's/^serial=//p'; }

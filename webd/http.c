@@ -515,10 +515,13 @@ http_cork(struct req *r, unsigned status, unsigned long long bytes)
 
 	if (cn == NULL || !cn->tls)
 		return;
+	if (!r->pushed)
+		cn->tls_in.tcp_corked = 1;	/* maybe: see tls_uncork() */
 	if (r->fr != NULL || bytes == 0 || bytes > HTTP_CORK_MAX ||
 	    (status != 200 && status != 206) || r->body != 0 || r->chunked ||
-	    strcmp(r->method, "GET") != 0 || !tls_cork(&cn->tls_in))
-		tls_tcp_cork(&cn->tls_in);
+	    strcmp(r->method, "GET") != 0)
+		return;
+	tls_cork(&cn->tls_in);
 }
 
 enum MHD_Result

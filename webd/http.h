@@ -73,6 +73,9 @@ struct req {
 	struct MHD_Connection *mc;
 	struct loop *loop;	/* the thread that forwards it */
 	struct req *fprev, *fnext;	/* the loop's forwarded requests */
+	/* its answer's body comes from a callback, which libmicrohttpd
+	 * 0.9.75 pushes as it sends and never corks the socket for */
+	int pushed;
 	uint64_t t0;		/* the request line came (metrics_now_us) */
 	unsigned mloc;		/* metrics_location() */
 };

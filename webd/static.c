@@ -111,10 +111,10 @@ http_tls_file_free(void *cls)
 }
 
 /* A response of len bytes of fd from off (sendfile on plain HTTP, blocks
- * of HTTP_TLS_FILE_BLOCK over TLS), which takes fd over; NULL, fd still
- * the caller's, when out of memory. */
+ * of HTTP_TLS_FILE_BLOCK over TLS, r->pushed), which takes fd over;
+ * NULL, fd still the caller's, when out of memory. */
 static struct MHD_Response *
-http_file_response(const struct req *r, int fd, uint64_t off, uint64_t len)
+http_file_response(struct req *r, int fd, uint64_t off, uint64_t len)
 {
 	struct http_tls_file *tf;
 	struct MHD_Response *resp;
@@ -129,11 +129,14 @@ http_file_response(const struct req *r, int fd, uint64_t off, uint64_t len)
 	    http_tls_file_read, tf, http_tls_file_free);
 	if (resp == NULL)
 		free(tf);
+	else
+		r->pushed = 1;
 	return resp;
 }
 
 /* Answers for a file whose content is in data (cached, shared response
- * full) or behind fd (which this takes over). */
+ * full, a callback one when r->pushed is set) or behind fd (which this
+ * takes over). */
 static enum MHD_Result
 http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
     const struct http_file *f, struct MHD_Response *full,
@@ -144,8 +147,9 @@ http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
 	long long first, last;
 	enum MHD_Result rc;
 	char cr[96];
-	int done, v;
+	int done, v, full_pushed = r->pushed;
 
+	r->pushed = 0;
 	rc = http_conditional(s, c, r, f, &done);
 	if (done || rc == MHD_NO)
 		goto out;
@@ -188,6 +192,7 @@ http_answer(struct server *s, struct MHD_Connection *c, struct req *r,
 		}
 	}
 	if (full != NULL) {
+		r->pushed = full_pushed;
 		rc = http_queue(s, c, r, 200, full, (unsigned long long)f->size,
 		    0);
 		goto out;
@@ -291,11 +296,13 @@ http_blob_responses(struct server *s, const struct req *r,
 	return 0;
 }
 
-/* Of a cached file's responses, the one for r's connection. */
+/* Of a cached file's responses, the one for r's connection (setting
+ * r->pushed for the callback one, http_answer()). */
 static struct MHD_Response *
-http_blob_pick(const struct req *r, void *plain, void *tls)
+http_blob_pick(struct req *r, void *plain, void *tls)
 {
-	return tls != NULL && r->conn != NULL && r->conn->tls ? tls : plain;
+	r->pushed = tls != NULL && r->conn != NULL && r->conn->tls;
+	return r->pushed ? tls : plain;
 }
 
 /* Reads a small file whole; the response made from it is queued and, when

@@ -593,28 +593,20 @@ tls_uncork(struct tls_in *in)
 	in->corked = 0;
 	if (n < 0)
 		return -1;
-	/* libmicrohttpd 0.9.75 corks the socket (TCP_CORK) before its first
-	 * answer and never takes the cork off a TLS connection: it pushes
-	 * each answer with a TCP_NODELAY setsockopt after its last send,
-	 * which here found GnuTLS holding everything. Taking the cork off
-	 * once pushes what was just sent, and every later answer held here
-	 * goes out with its sendmsg(2) alone (TCP_NODELAY is on by then). */
-	if (!in->tcp_open) {
+	/* libmicrohttpd 0.9.75 corks the socket (TCP_CORK) before an answer
+	 * under 1,400 bytes whose body is in memory, once, and never takes
+	 * the cork off a TLS connection: it pushes each answer with a
+	 * TCP_NODELAY setsockopt after its last send, which here found
+	 * GnuTLS holding everything. Taking the cork off pushes what was
+	 * just sent; libmicrohttpd, which thinks the socket still corked,
+	 * neither corks it again nor needs it corked. Every later answer
+	 * held here goes out with its sendmsg(2) alone (TCP_NODELAY is on by
+	 * then). */
+	if (in->tcp_corked) {
 		setsockopt(in->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
-		in->tcp_open = 1;
+		in->tcp_corked = 0;
 	}
 	return 0;
-}
-
-void
-tls_tcp_cork(struct tls_in *in)
-{
-	int one = 1;
-
-	if (!in->tcp_open)
-		return;
-	setsockopt(in->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
-	in->tcp_open = 0;
 }
 
 void

@@ -501,9 +501,9 @@ struct tls_in {
 	int suspended;		/* waits for a backend, not for its socket */
 	int corked;		/* GnuTLS holds what is sent (tls_cork()) */
 	int blocked;		/* the socket took only part of the last send */
-	/* webd took libmicrohttpd's TCP_CORK off the socket (tls_uncork()),
-	 * which libmicrohttpd does not know */
-	int tcp_open;
+	/* libmicrohttpd may have corked the socket (TCP_CORK) since webd
+	 * last took the cork off (tls_uncork()) */
+	int tcp_corked;
 };
 
 /* A new TLS connection's gnutls_session_t: enables session tickets, and
@@ -532,11 +532,6 @@ int tls_cork(struct tls_in *in);
  * writable); -1 on an error of the session. */
 int tls_uncork(struct tls_in *in);
 
-/* Before an answer that tls_cork() does not hold: puts back the
- * TCP_CORK that tls_uncork() took off, so that libmicrohttpd's header
- * and first body record share a segment again, as libmicrohttpd
- * expects. */
-void tls_tcp_cork(struct tls_in *in);
 
 /* After a turn of the daemons that moved nothing (t->moved unchanged):
  * 1 when a watched connection may still have bytes that libmicrohttpd has

@@ -20,6 +20,10 @@ raw.py tlspipeline PORT N PATH SECONDS PID  over one TLS connection with
     a small receive buffer, N GETs of PATH sent at once; nothing is read
     for SECONDS, then all answers; print how many came whole and how much
     webd's (PID) resident memory grew meanwhile, in kB
+raw.py tlsturns PORT PATH N  N TLS connections, each with answers of
+    several kinds in turn: 200s for PATH, a 304 (its ETag in
+    If-None-Match), a 404, a 206 (its first 100 bytes); print the slowest
+    kind's median time, in ms, and that kind
 raw.py notify PATH SECONDS  receive sd_notify datagrams on the Unix socket
     PATH for SECONDS, one message per line on stdout
 """
@@ -184,6 +188,56 @@ def tlsrecords(port, n, path):
     print(" ".join(str(r.get(path)) for _ in range(n)))
 
 
+def tls_answer(s, buf):
+    """One answer from the TLS socket s: (head, rest of what was read)."""
+    while b"\r\n\r\n" not in buf:
+        data = s.recv(65536)
+        if not data:
+            raise EOFError("closed")
+        buf += data
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    want = 0 if head.startswith(b"HTTP/1.1 304") else content_length(head)
+    while len(buf) < want:
+        data = s.recv(65536)
+        if not data:
+            raise EOFError("closed")
+        buf += data
+    return head, buf[want:]
+
+
+def tlsturns(port, path, n):
+    """Each round on a new connection: what libmicrohttpd and webd do to
+    the socket (corked or not) depends on the answers before."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    times = {}
+    for _ in range(n):
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                     timeout=5))
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        head, buf = tls_answer(s, b"")
+        etag = [line.split(b":", 1)[1].strip().decode() for line in
+                head.split(b"\r\n") if line.lower().startswith(b"etag:")][0]
+        for want, p, extra in [
+                ("304", path, f"If-None-Match: {etag}\r\n"),
+                ("200", path, ""), ("404", "/no-such-file", ""),
+                ("200", path, ""), ("206", path, "Range: bytes=0-99\r\n"),
+                ("200", path, "")]:
+            t0 = time.monotonic()
+            s.sendall(f"GET {p} HTTP/1.1\r\nHost: x\r\n{extra}\r\n"
+                      .encode())
+            head, buf = tls_answer(s, buf)
+            times.setdefault(want, []).append((time.monotonic() - t0) * 1000)
+            if not head.startswith(f"HTTP/1.1 {want}".encode()):
+                raise SystemExit("not a " + want + ": " +
+                                 head.decode(errors="replace"))
+        s.close()
+    med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+    k = max(med, key=med.get)
+    print(f"{med[k]:.1f} {k}")
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -285,6 +339,8 @@ def main():
         tlsidle(port, int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "tlsrecords":
         tlsrecords(port, int(sys.argv[3]), sys.argv[4])
+    elif cmd == "tlsturns":
+        tlsturns(port, sys.argv[3], int(sys.argv[4]))
     elif cmd == "tlspipeline":
         tlspipeline(port, int(sys.argv[3]), sys.argv[4],
                     float(sys.argv[5]), int(sys.argv[6]))

@@ -199,7 +199,7 @@ struct cache_entry {
 				 * (atomic) */
 	const unsigned char *data;	/* owned by resp and resp_tls */
 	void *resp;		/* the shared 200 response */
-	void *resp_tls;		/* the same for HTTPS, or NULL (http.c) */
+	void *resp_tls;		/* the same for HTTPS, or NULL (static.c) */
 	struct cache_entry *next;
 };
 
@@ -531,7 +531,6 @@ int tls_cork(struct tls_in *in);
  * socket took only part (the rest stays held: call again once it is
  * writable); -1 on an error of the session. */
 int tls_uncork(struct tls_in *in);
-
 
 /* After a turn of the daemons that moved nothing (t->moved unchanged):
  * 1 when a watched connection may still have bytes that libmicrohttpd has

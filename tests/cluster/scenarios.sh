@@ -805,7 +805,8 @@ synced_all_n() {
 # arbitrator; then lb2 applied: garbd joins (over TLS: the nodes accept
 # no other), and the cluster counts three members again.
 sc_db_arbitrator() {
-	local h t0 sec
+	local h t0 sec since moves
+	since=$(date +%s)
 	conf_arbitrator || return 1
 	hin web1 foobar-cluster check >"$out/arbitrator.check.log" 2>&1 ||
 	    { say "check refused it: $(cat "$out/arbitrator.check.log")"; return 1; }
@@ -841,7 +842,19 @@ sc_db_arbitrator() {
 	    { say "lb1: garb.service is $(hin lb1 systemctl is-active garb.service)"; return 1; }
 	sec=$(($(date +%s) - t0))
 	sleep 2
-	EXTRA=", db3 gone, db2 db1 applied, garbd on lb2 joined in $sec s as user $user (exposure $score); 3 members, writer $(writer web1)"
+	# Whether the vip moved meanwhile (a run had connections reset at
+	# once when lb2 reloaded its firewall): keepalived's and HAProxy's
+	# journals of the lb hosts, kept for a look afterwards.
+	moves=0
+	for h in lb1 lb2; do
+		hin "$h" journalctl -q -o short-precise --since "@$since" \
+		    -u keepalived.service -u haproxy.service \
+		    -u foobar-firewall.service \
+		    >"$out/db-arbitrator.$h.lb.log" 2>&1 || true
+		moves=$((moves + $(grep -c 'Entering MASTER STATE' \
+		    "$out/db-arbitrator.$h.lb.log" || true)))
+	done
+	EXTRA=", db3 gone, db2 db1 applied, garbd on lb2 joined in $sec s as user $user (exposure $score); 3 members, writer $(writer web1); the vip moved $moves times"
 }
 
 # The writer's mariadbd killed: the other db host and garbd are two of

@@ -365,6 +365,19 @@ http_answer_cacheable(struct server *s, struct MHD_Connection *c,
 	return rc;
 }
 
+/* Answers from the cache entry e (read lock held), f giving the type and
+ * variant. */
+static enum MHD_Result
+http_answer_entry(struct server *s, struct MHD_Connection *c, struct req *r,
+    struct http_file *f, const struct cache_entry *e)
+{
+	snprintf(f->etag, sizeof(f->etag), "%s", e->etag);
+	f->mtime = e->mtime.tv_sec;
+	f->size = e->size;
+	return http_answer(s, c, r, f, http_blob_pick(r, e->resp,
+	    e->resp_tls), e->data, -1);
+}
+
 /* With cache_valid: answers for the file rel (not a directory) from the
  * cache, without a look at the disk, when the variant the client takes
  * was found unchanged there less than cache_valid ago. 1 when answered
@@ -397,11 +410,7 @@ http_static_fresh(struct server *s, struct MHD_Connection *c, struct req *r,
 	f.type = mime_type(rel);
 	f.gz = e->gz;
 	f.vary = e->vary;
-	snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
-	f.mtime = e->mtime.tv_sec;
-	f.size = e->size;
-	*rc = http_answer(s, c, r, &f, http_blob_pick(r, e->resp,
-	    e->resp_tls), e->data, -1);
+	*rc = http_answer_entry(s, c, r, &f, e);
 	cache_unlock(s->cache);
 	return 1;
 }
@@ -495,11 +504,7 @@ static_serve(struct server *s, struct MHD_Connection *c, struct req *r,
 
 			if (s->cf->cache_valid > 0)
 				cache_checked(e, http_now_ms());
-			snprintf(f.etag, sizeof(f.etag), "%s", e->etag);
-			f.mtime = e->mtime.tv_sec;
-			f.size = e->size;
-			rc = http_answer(s, c, r, &f, http_blob_pick(r,
-			    e->resp, e->resp_tls), e->data, -1);
+			rc = http_answer_entry(s, c, r, &f, e);
 			cache_unlock(s->cache);
 			return rc;
 		}
